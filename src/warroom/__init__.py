@@ -1,0 +1,3 @@
+"""warroom: self-hosted incident response."""
+
+__version__ = "0.1.0"

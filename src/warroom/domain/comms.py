@@ -1,0 +1,138 @@
+"""Stakeholder communication: the three templates of the reference practice.
+
+The template sources are Jinja2 text kept here as plain strings so the wording lives with
+the rules; rendering happens at the edge (warroom.incidents.comms).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from warroom.domain.lifecycle import Status
+
+
+class UpdateKind(StrEnum):
+    INITIAL = "initial"
+    UPDATE = "update"
+    RESOLUTION = "resolution"
+
+
+class UpdateStatus(StrEnum):
+    """The public status an update announces (Statuspage's incident statuses)."""
+
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+DEFAULT_NEXT_UPDATE_MINUTES = 30
+
+TEMPLATES: dict[UpdateKind, str] = {
+    UpdateKind.INITIAL: (
+        "We are currently investigating reports of {{ service }} issues.\n"
+        "Our team is actively working on the problem.\n"
+        "\n"
+        "Affected services: {{ affected_services | join(', ') }}\n"
+        "Impact: {{ impact }}\n"
+        "\n"
+        "Next update in: {{ next_update }}\n"
+        "Status page: {{ status_page_url }}\n"
+    ),
+    UpdateKind.UPDATE: (
+        "Update on {{ service }} incident:\n"
+        "\n"
+        "Current status: {{ status | capitalize }}\n"
+        "Progress: {{ progress }}\n"
+        "Current impact: {{ impact }}\n"
+        "\n"
+        "Next update in: {{ next_update }}\n"
+    ),
+    UpdateKind.RESOLUTION: (
+        "The {{ service }} incident has been resolved.\n"
+        "\n"
+        "Duration: {{ start }} - {{ end }}\n"
+        "Root cause: {{ root_cause }}\n"
+        "Actions taken: {{ actions_taken }}\n"
+        "\n"
+        "A detailed postmortem will follow.\n"
+        "Thank you for your patience.\n"
+    ),
+}
+
+
+def public_status(status: Status) -> UpdateStatus:
+    """How an incident's status reads to stakeholders: before anyone is working on it,
+    and after it is closed, the public still sees 'investigating' or 'resolved'."""
+    match status:
+        case Status.IDENTIFIED:
+            return UpdateStatus.IDENTIFIED
+        case Status.MONITORING:
+            return UpdateStatus.MONITORING
+        case Status.RESOLVED | Status.CLOSED:
+            return UpdateStatus.RESOLVED
+        case _:
+            return UpdateStatus.INVESTIGATING
+
+
+def announced_status(
+    kind: UpdateKind, current: Status, requested: UpdateStatus | None
+) -> UpdateStatus:
+    """A resolution announces 'resolved'; other updates keep the public status unless
+    the author names another."""
+    if requested is not None:
+        return requested
+    return UpdateStatus.RESOLVED if kind is UpdateKind.RESOLUTION else public_status(current)
+
+
+def describe_minutes(minutes: int) -> str:
+    """'30 minutes', '1 hour', '1 hour 30 minutes' — how people say a wait."""
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def format_moment(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFacts:
+    service: str
+    affected_services: list[str]
+    status: UpdateStatus
+    started_at: datetime
+    now: datetime
+    resolved_at: datetime | None = None
+    impact: str | None = None
+    progress: str | None = None
+    root_cause: str | None = None
+    actions_taken: str | None = None
+    next_update_minutes: int | None = DEFAULT_NEXT_UPDATE_MINUTES
+    status_page_url: str = ""
+
+
+def template_context(facts: UpdateFacts) -> dict[str, object]:
+    """Fill every placeholder; a missing fact reads as a plain sentence, never a blank."""
+    end = facts.resolved_at or facts.now
+    return {
+        "service": facts.service,
+        "affected_services": facts.affected_services or [facts.service],
+        "status": str(facts.status),
+        "impact": facts.impact or "We are assessing the impact and will share it shortly.",
+        "progress": facts.progress or "Our team continues to work on the problem.",
+        "root_cause": facts.root_cause or "Under investigation; the postmortem will explain it.",
+        "actions_taken": facts.actions_taken or "The fix has been applied and verified.",
+        "next_update": (
+            describe_minutes(facts.next_update_minutes)
+            if facts.next_update_minutes
+            else "when there is news"
+        ),
+        "status_page_url": facts.status_page_url,
+        "start": format_moment(facts.started_at),
+        "end": format_moment(end),
+    }

@@ -1,0 +1,27 @@
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    """Every kind of entry an incident's append-only timeline can hold."""
+
+    DECLARED = "declared"
+    STATUS_CHANGED = "status_changed"
+    ACKNOWLEDGED = "acknowledged"
+    REOPENED = "reopened"
+    SEVERITY_CHANGED = "severity_changed"
+    SEVERITY_CONFIRMED = "severity_confirmed"
+    ROLE_ASSIGNED = "role_assigned"
+    ROLE_UNASSIGNED = "role_unassigned"
+    CHECKLIST_ITEM_COMPLETED = "checklist_item_completed"
+    NOTE_ADDED = "note_added"
+    UPDATE_PUBLISHED = "update_published"
+    RESPONSE_TARGET_BREACHED = "response_target_breached"
+    # Written by later parts of the system (intake, engine, rooms, postmortems).
+    ALERT_ATTACHED = "alert_attached"
+    PAGE_SENT = "page_sent"
+    ESCALATED = "escalated"
+    REMINDER_SENT = "reminder_sent"
+    ROOM_OPENED = "room_opened"
+
+
+SYSTEM_ACTOR = "warroom"

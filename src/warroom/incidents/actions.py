@@ -1,0 +1,476 @@
+"""Every change to an incident, each one transaction: rule, rows, timeline events."""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warroom.domain import checklist
+from warroom.domain.comms import (
+    DEFAULT_NEXT_UPDATE_MINUTES,
+    UpdateFacts,
+    UpdateKind,
+    UpdateStatus,
+    announced_status,
+    public_status,
+)
+from warroom.domain.lifecycle import OPEN_STATUSES, Status, transition
+from warroom.domain.roles import Role
+from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity, response_target
+from warroom.domain.timeline import SYSTEM_ACTOR, EventType
+from warroom.errors import Conflict
+from warroom.incidents import repository
+from warroom.incidents.comms import render_update
+from warroom.incidents.models import (
+    ChecklistCompletion,
+    Incident,
+    IncidentRole,
+    StakeholderUpdate,
+    TimelineEvent,
+)
+from warroom.services.repository import get_service
+from warroom.users.repository import get_user
+
+Targets = Mapping[Severity, float]
+
+# Statuses a public update can announce, and the incident status each one moves to.
+_UPDATE_TO_STATUS: Mapping[UpdateStatus, Status] = {
+    UpdateStatus.INVESTIGATING: Status.INVESTIGATING,
+    UpdateStatus.IDENTIFIED: Status.IDENTIFIED,
+    UpdateStatus.MONITORING: Status.MONITORING,
+    UpdateStatus.RESOLVED: Status.RESOLVED,
+}
+
+
+def record(
+    session: Session,
+    incident: Incident,
+    type: EventType,
+    *,
+    actor: str,
+    at: datetime,
+    **data: Any,
+) -> TimelineEvent:
+    event = TimelineEvent(incident_id=incident.id, at=at, actor=actor, type=type, data=data)
+    session.add(event)
+    return event
+
+
+def _load_open(session: Session, incident_id: int) -> Incident:
+    incident = repository.get_incident(session, incident_id, for_update=True)
+    if incident.status is Status.CLOSED:
+        raise Conflict(f"incident {incident_id} is closed; closed incidents are final")
+    return incident
+
+
+def _note_breach(session: Session, incident: Incident, *, now: datetime) -> None:
+    """Record a missed response target the first time any action sees it."""
+    if incident.response_target_breached_at is not None:
+        return
+    target = response_target(
+        severity=incident.severity,
+        triggered_at=incident.triggered_at,
+        acknowledged_at=incident.acknowledged_at,
+        now=now,
+        targets={incident.severity: incident.response_target_minutes},
+    )
+    if target.breached:
+        incident.response_target_breached_at = target.due_at
+        record(
+            session,
+            incident,
+            EventType.RESPONSE_TARGET_BREACHED,
+            actor=SYSTEM_ACTOR,
+            at=now,
+            severity=str(incident.severity),
+            target_minutes=target.minutes,
+            due_at=target.due_at.isoformat(),
+        )
+
+
+def _sync_checklist(session: Session, incident: Incident, *, now: datetime) -> None:
+    facts = checklist.IncidentFacts(
+        status=incident.status,
+        acknowledged=incident.acknowledged_at is not None,
+        severity_assessed=incident.severity_assessed,
+        roles={r.role: r.user.handle for r in incident.roles},
+        room_opened=incident.room_url is not None,
+        update_published=repository.has_updates(session, incident.id),
+    )
+    done = [c.item for c in incident.checklist]
+    for item in checklist.newly_completed(facts, done):
+        _complete(session, incident, item, actor=SYSTEM_ACTOR, by_hand=False, now=now)
+
+
+def _complete(
+    session: Session, incident: Incident, item: int, *, actor: str, by_hand: bool, now: datetime
+) -> None:
+    incident.checklist.append(
+        ChecklistCompletion(item=item, completed_at=now, completed_by=actor, by_hand=by_hand)
+    )
+    record(
+        session,
+        incident,
+        EventType.CHECKLIST_ITEM_COMPLETED,
+        actor=actor,
+        at=now,
+        item=item,
+        name=checklist.item_name(item),
+        by_hand=by_hand,
+    )
+
+
+def _finish(session: Session, incident: Incident, *, now: datetime) -> Incident:
+    _sync_checklist(session, incident, now=now)
+    incident.updated_at = now
+    session.flush()
+    return incident
+
+
+def do_declare(
+    session: Session,
+    *,
+    title: str,
+    severity: Severity,
+    service: str | int,
+    description: str = "",
+    actor: str,
+    now: datetime,
+    targets: Targets = DEFAULT_RESPONSE_TARGETS_MINUTES,
+    drill: bool = False,
+    started_at: datetime | None = None,
+    created_by_id: int | None = None,
+) -> Incident:
+    svc = get_service(session, service)
+    incident = Incident(
+        title=title,
+        description=description,
+        severity=severity,
+        status=Status.TRIGGERED,
+        service=svc,
+        drill=drill,
+        started_at=min(started_at or now, now),
+        detected_at=now,
+        triggered_at=now,
+        response_target_minutes=targets[severity],
+        created_by_id=created_by_id,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    record(
+        session,
+        incident,
+        EventType.DECLARED,
+        actor=actor,
+        at=now,
+        title=title,
+        severity=str(severity),
+        service=svc.name,
+        drill=drill,
+    )
+    return _finish(session, incident, now=now)
+
+
+def _apply_status(
+    session: Session,
+    incident: Incident,
+    requested: Status,
+    *,
+    actor: str,
+    by_person: bool,
+    now: datetime,
+) -> None:
+    change = transition(
+        incident.status,
+        requested,
+        by_person=by_person,
+        already_acknowledged=incident.acknowledged_at is not None,
+    )
+    if change.acknowledges:
+        incident.acknowledged_at = now
+        _note_breach(session, incident, now=now)
+        record(session, incident, EventType.ACKNOWLEDGED, actor=actor, at=now)
+    incident.status = change.new
+    record(
+        session,
+        incident,
+        EventType.STATUS_CHANGED,
+        actor=actor,
+        at=now,
+        **{"from": str(change.old), "to": str(change.new)},
+    )
+    if change.reopened:
+        incident.resolved_at = None
+        incident.reopen_count += 1
+        record(session, incident, EventType.REOPENED, actor=actor, at=now)
+    if change.resolves:
+        incident.resolved_at = now
+    if change.closes:
+        incident.closed_at = now
+
+
+def do_change_status(
+    session: Session,
+    *,
+    incident_id: int,
+    status: Status,
+    actor: str,
+    now: datetime,
+    by_person: bool = True,
+) -> Incident:
+    incident = _load_open(session, incident_id)
+    _note_breach(session, incident, now=now)
+    _apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
+    return _finish(session, incident, now=now)
+
+
+def do_acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    """Idempotent: acknowledging an incident someone already took changes nothing."""
+    incident = _load_open(session, incident_id)
+    if incident.status is not Status.TRIGGERED and incident.status in OPEN_STATUSES:
+        return incident
+    _note_breach(session, incident, now=now)
+    _apply_status(session, incident, Status.ACKNOWLEDGED, actor=actor, by_person=True, now=now)
+    return _finish(session, incident, now=now)
+
+
+def do_resolve(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    return do_change_status(
+        session, incident_id=incident_id, status=Status.RESOLVED, actor=actor, now=now
+    )
+
+
+def do_close(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    return do_change_status(
+        session, incident_id=incident_id, status=Status.CLOSED, actor=actor, now=now
+    )
+
+
+def do_reopen(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    incident = _load_open(session, incident_id)
+    if incident.status is not Status.RESOLVED:
+        raise Conflict(
+            f"only a resolved incident can be reopened; incident {incident_id} is {incident.status}"
+        )
+    return do_change_status(
+        session, incident_id=incident_id, status=Status.INVESTIGATING, actor=actor, now=now
+    )
+
+
+def do_change_severity(
+    session: Session,
+    *,
+    incident_id: int,
+    severity: Severity,
+    actor: str,
+    now: datetime,
+    targets: Targets = DEFAULT_RESPONSE_TARGETS_MINUTES,
+) -> Incident:
+    incident = _load_open(session, incident_id)
+    _note_breach(session, incident, now=now)
+    incident.severity_assessed = True
+    if severity is incident.severity:
+        record(
+            session,
+            incident,
+            EventType.SEVERITY_CONFIRMED,
+            actor=actor,
+            at=now,
+            severity=str(severity),
+        )
+    else:
+        record(
+            session,
+            incident,
+            EventType.SEVERITY_CHANGED,
+            actor=actor,
+            at=now,
+            **{"from": str(incident.severity), "to": str(severity)},
+        )
+        incident.severity = severity
+        incident.response_target_minutes = targets[severity]
+        # A raised severity can put an unacknowledged incident past its new target.
+        _note_breach(session, incident, now=now)
+    return _finish(session, incident, now=now)
+
+
+def do_assign_role(
+    session: Session,
+    *,
+    incident_id: int,
+    role: Role,
+    user: str | None,
+    actor: str,
+    now: datetime,
+) -> Incident:
+    """Assign, hand over (a new holder replaces the old) or, with user None, unassign."""
+    incident = _load_open(session, incident_id)
+    current = next((r for r in incident.roles if r.role is role), None)
+    previous = current.user.handle if current else None
+    if user is None:
+        if current is None:
+            return incident
+        incident.roles.remove(current)
+        record(
+            session,
+            incident,
+            EventType.ROLE_UNASSIGNED,
+            actor=actor,
+            at=now,
+            role=str(role),
+            previous=previous,
+        )
+        return _finish(session, incident, now=now)
+    holder = get_user(session, user)
+    if current is not None and current.user_id == holder.id:
+        return incident
+    if current is not None:
+        incident.roles.remove(current)
+        session.flush()  # free the (incident, role) slot before the new holder takes it
+    incident.roles.append(IncidentRole(role=role, user=holder, assigned_at=now))
+    record(
+        session,
+        incident,
+        EventType.ROLE_ASSIGNED,
+        actor=actor,
+        at=now,
+        role=str(role),
+        user=holder.handle,
+        previous=previous,
+    )
+    return _finish(session, incident, now=now)
+
+
+def do_add_note(
+    session: Session, *, incident_id: int, text: str, actor: str, now: datetime
+) -> TimelineEvent:
+    incident = _load_open(session, incident_id)
+    event = record(session, incident, EventType.NOTE_ADDED, actor=actor, at=now, text=text)
+    _finish(session, incident, now=now)
+    return event
+
+
+def do_complete_checklist_item(
+    session: Session, *, incident_id: int, item: int, actor: str, now: datetime
+) -> Incident:
+    incident = _load_open(session, incident_id)
+    checklist.item_name(item)  # raises for a number outside 1..10
+    if any(c.item == item for c in incident.checklist):
+        return incident
+    _complete(session, incident, item, actor=actor, by_hand=True, now=now)
+    return _finish(session, incident, now=now)
+
+
+def draft_update(
+    incident: Incident,
+    kind: UpdateKind,
+    *,
+    now: datetime,
+    status: UpdateStatus | None = None,
+    components: Mapping[str, str] | None = None,
+    next_update_minutes: int | None = None,
+    impact: str | None = None,
+    progress: str | None = None,
+    root_cause: str | None = None,
+    actions_taken: str | None = None,
+    status_page_url: str = "",
+) -> str:
+    """The kind's template filled from the incident: what the composer starts from."""
+    announced = announced_status(kind, incident.status, status)
+    if next_update_minutes is None and announced is not UpdateStatus.RESOLVED:
+        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
+    return render_update(
+        kind,
+        UpdateFacts(
+            service=incident.service.name,
+            affected_services=sorted(components) if components else [incident.service.name],
+            status=announced,
+            started_at=incident.started_at,
+            resolved_at=incident.resolved_at,
+            now=now,
+            impact=impact or incident.description or None,
+            progress=progress,
+            root_cause=root_cause,
+            actions_taken=actions_taken,
+            next_update_minutes=None if announced is UpdateStatus.RESOLVED else next_update_minutes,
+            status_page_url=status_page_url,
+        ),
+    )
+
+
+def do_publish_update(
+    session: Session,
+    *,
+    incident_id: int,
+    kind: UpdateKind,
+    actor: str,
+    now: datetime,
+    status: UpdateStatus | None = None,
+    body: str | None = None,
+    public: bool = False,
+    components: Mapping[str, str] | None = None,
+    next_update_minutes: int | None = None,
+    impact: str | None = None,
+    progress: str | None = None,
+    root_cause: str | None = None,
+    actions_taken: str | None = None,
+    status_page_url: str = "",
+) -> StakeholderUpdate:
+    incident = _load_open(session, incident_id)
+    _note_breach(session, incident, now=now)
+    announced = announced_status(kind, incident.status, status)
+    if next_update_minutes is None and announced is not UpdateStatus.RESOLVED:
+        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
+    if announced is UpdateStatus.RESOLVED:
+        next_update_minutes = None
+    if announced is not public_status(incident.status):
+        # The update says where the response stands; the incident moves with it, and an
+        # impossible move refuses the update too.
+        wanted = _UPDATE_TO_STATUS[announced]
+        _apply_status(session, incident, wanted, actor=actor, by_person=True, now=now)
+    if body is None or not body.strip():
+        body = draft_update(
+            incident,
+            kind,
+            status=announced,
+            components=components,
+            next_update_minutes=next_update_minutes,
+            impact=impact,
+            progress=progress,
+            root_cause=root_cause,
+            actions_taken=actions_taken,
+            status_page_url=status_page_url,
+            now=now,
+        )
+    update = StakeholderUpdate(
+        incident_id=incident.id,
+        kind=kind,
+        status=announced,
+        body=body,
+        public=public,
+        components=dict(components or {}),
+        next_update_minutes=next_update_minutes,
+        next_update_due_at=(
+            now + timedelta(minutes=next_update_minutes) if next_update_minutes else None
+        ),
+        author=actor,
+        published_at=now,
+    )
+    session.add(update)
+    session.flush()
+    record(
+        session,
+        incident,
+        EventType.UPDATE_PUBLISHED,
+        actor=actor,
+        at=now,
+        update_id=update.id,
+        kind=str(kind),
+        status=str(announced),
+        public=public,
+        next_update_minutes=next_update_minutes,
+    )
+    _finish(session, incident, now=now)
+    return update

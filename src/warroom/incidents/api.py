@@ -1,0 +1,241 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from warroom.domain.comms import UpdateKind
+from warroom.domain.lifecycle import Status
+from warroom.domain.roles import Role
+from warroom.domain.severity import Severity
+from warroom.incidents import actions, repository
+from warroom.incidents.schemas import (
+    ChecklistOut,
+    IncidentIn,
+    IncidentOut,
+    NoteIn,
+    RoleIn,
+    SeverityIn,
+    StatusIn,
+    TimelineEventOut,
+    UpdateIn,
+    UpdateOut,
+)
+from warroom.schemas import ListOut
+from warroom.web.auth import Ctx, Responder, Viewer
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ItemNumber = Annotated[int, Path(ge=1, le=10, description="checklist item, 1 to 10")]
+
+
+def status_page_url(ctx: Ctx) -> str:
+    return ctx.settings.base_url.rstrip("/") + "/status"
+
+
+@router.post("", status_code=201, response_model=IncidentOut)
+def declare(body: IncidentIn, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_declare(
+            session,
+            title=body.title,
+            severity=body.severity,
+            service=body.service,
+            description=body.description,
+            started_at=body.started_at,
+            actor=who.handle,
+            created_by_id=who.user.id,
+            now=now,
+            targets=ctx.settings.response_targets_minutes,
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.get("", response_model=ListOut[IncidentOut])
+def list_incidents(
+    who: Viewer,
+    ctx: Ctx,
+    status: Annotated[list[Status] | None, Query(description="repeat to match several")] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    service: Annotated[str | None, Query(max_length=100, description="id or name")] = None,
+    drill: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ListOut[IncidentOut]:
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        page = repository.list_incidents(
+            session,
+            repository.IncidentFilter(
+                status=status, severity=severity, service=service, drill=drill
+            ),
+            limit=limit,
+            cursor=cursor,
+        )
+        return ListOut[IncidentOut](
+            items=[IncidentOut.of(i, now=now) for i in page.items],
+            total=page.total,
+            next=page.next,
+        )
+
+
+@router.get("/{incident_id}", response_model=IncidentOut)
+def get_incident(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        return IncidentOut.of(repository.get_incident(session, incident_id), now=now)
+
+
+@router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
+def acknowledge(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_acknowledge(
+            session, incident_id=incident_id, actor=who.handle, now=now
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/resolve", response_model=IncidentOut)
+def resolve(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_resolve(session, incident_id=incident_id, actor=who.handle, now=now)
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/close", response_model=IncidentOut)
+def close(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_close(session, incident_id=incident_id, actor=who.handle, now=now)
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/reopen", response_model=IncidentOut)
+def reopen(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_reopen(session, incident_id=incident_id, actor=who.handle, now=now)
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/status", response_model=IncidentOut)
+def change_status(incident_id: IncidentId, body: StatusIn, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_change_status(
+            session, incident_id=incident_id, status=body.status, actor=who.handle, now=now
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/severity", response_model=IncidentOut)
+def change_severity(
+    incident_id: IncidentId, body: SeverityIn, who: Responder, ctx: Ctx
+) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_change_severity(
+            session,
+            incident_id=incident_id,
+            severity=body.severity,
+            actor=who.handle,
+            now=now,
+            targets=ctx.settings.response_targets_minutes,
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.put("/{incident_id}/roles/{role}", response_model=IncidentOut)
+def assign_role(
+    incident_id: IncidentId, role: Role, body: RoleIn, who: Responder, ctx: Ctx
+) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_assign_role(
+            session, incident_id=incident_id, role=role, user=body.user, actor=who.handle, now=now
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.delete("/{incident_id}/roles/{role}", response_model=IncidentOut)
+def unassign_role(incident_id: IncidentId, role: Role, who: Responder, ctx: Ctx) -> IncidentOut:
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_assign_role(
+            session, incident_id=incident_id, role=role, user=None, actor=who.handle, now=now
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+@router.post("/{incident_id}/notes", status_code=201, response_model=TimelineEventOut)
+def add_note(incident_id: IncidentId, body: NoteIn, who: Responder, ctx: Ctx) -> TimelineEventOut:
+    with ctx.db.write() as session:
+        event = actions.do_add_note(
+            session,
+            incident_id=incident_id,
+            text=body.text,
+            actor=who.handle,
+            now=ctx.clock.now(),
+        )
+        return TimelineEventOut.of(event)
+
+
+@router.get("/{incident_id}/timeline", response_model=ListOut[TimelineEventOut])
+def timeline(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> ListOut[TimelineEventOut]:
+    with ctx.db.read() as session:
+        repository.get_incident(session, incident_id)
+        events = [TimelineEventOut.of(e) for e in repository.list_timeline(session, incident_id)]
+    return ListOut[TimelineEventOut](items=events, total=len(events), next=None)
+
+
+@router.get("/{incident_id}/checklist", response_model=ChecklistOut)
+def get_checklist(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> ChecklistOut:
+    with ctx.db.read() as session:
+        return ChecklistOut.of(repository.get_incident(session, incident_id))
+
+
+@router.post("/{incident_id}/checklist/{n}", response_model=ChecklistOut)
+def complete_checklist_item(
+    incident_id: IncidentId, n: ItemNumber, who: Responder, ctx: Ctx
+) -> ChecklistOut:
+    with ctx.db.write() as session:
+        incident = actions.do_complete_checklist_item(
+            session, incident_id=incident_id, item=n, actor=who.handle, now=ctx.clock.now()
+        )
+        return ChecklistOut.of(incident)
+
+
+@router.post("/{incident_id}/updates", status_code=201, response_model=UpdateOut)
+def publish_update(incident_id: IncidentId, body: UpdateIn, who: Responder, ctx: Ctx) -> UpdateOut:
+    with ctx.db.write() as session:
+        update = actions.do_publish_update(
+            session,
+            incident_id=incident_id,
+            actor=who.handle,
+            now=ctx.clock.now(),
+            status_page_url=status_page_url(ctx),
+            **body.model_dump(),
+        )
+        return UpdateOut.of(update)
+
+
+@router.get("/{incident_id}/updates", response_model=ListOut[UpdateOut])
+def list_updates(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> ListOut[UpdateOut]:
+    with ctx.db.read() as session:
+        repository.get_incident(session, incident_id)
+        items = [UpdateOut.of(u) for u in repository.list_updates(session, incident_id)]
+    return ListOut[UpdateOut](items=items, total=len(items), next=None)
+
+
+@router.get("/{incident_id}/updates/draft/{kind}")
+def draft_update(
+    incident_id: IncidentId, kind: UpdateKind, who: Viewer, ctx: Ctx
+) -> dict[str, str]:
+    """The kind's template filled from the incident, for a composer to start from."""
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        incident = repository.get_incident(session, incident_id)
+        body = actions.draft_update(incident, kind, now=now, status_page_url=status_page_url(ctx))
+    return {"kind": str(kind), "body": body}

@@ -1,0 +1,123 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warroom.db.base import Base, UTCDateTime
+from warroom.db.types import str_enum
+from warroom.domain.comms import UpdateKind, UpdateStatus
+from warroom.domain.lifecycle import Status
+from warroom.domain.roles import Role
+from warroom.domain.severity import Severity
+from warroom.domain.timeline import EventType
+from warroom.services.models import Service
+from warroom.users.models import User
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_severity", "status", "severity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity))
+    status: Mapped[Status] = mapped_column(str_enum(Status), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set once a person has confirmed or changed the severity (checklist item 2).
+    severity_assessed: Mapped[bool] = mapped_column(Boolean, default=False)
+    room_url: Mapped[str | None] = mapped_column(String(500))
+    # When the problem began (an alert's own start time), when warroom learned of it,
+    # and when the incident was opened: MTTD and MTTR start from started_at.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    triggered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The severity's target when it was set, so later configuration changes do not
+    # rewrite whether past incidents met it.
+    response_target_minutes: Mapped[float] = mapped_column(Float)
+    response_target_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    service: Mapped[Service] = relationship(lazy="joined")
+    roles: Mapped[list["IncidentRole"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", back_populates="incident"
+    )
+    checklist: Mapped[list["ChecklistCompletion"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ChecklistCompletion.item"
+    )
+
+
+class IncidentRole(Base):
+    __tablename__ = "incident_roles"
+    __table_args__ = (UniqueConstraint("incident_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ChecklistCompletion(Base):
+    __tablename__ = "checklist_completions"
+    __table_args__ = (UniqueConstraint("incident_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    item: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A handle, or "warroom" when an event completed it.
+    completed_by: Mapped[str] = mapped_column(String(64))
+    by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TimelineEvent(Base):
+    """Append-only: rows are inserted by actions and never updated or deleted."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_incident_at", "incident_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    type: Mapped[EventType] = mapped_column(str_enum(EventType))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StakeholderUpdate(Base):
+    __tablename__ = "stakeholder_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[UpdateKind] = mapped_column(str_enum(UpdateKind))
+    status: Mapped[UpdateStatus] = mapped_column(str_enum(UpdateStatus))
+    body: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    components: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    next_update_minutes: Mapped[int | None] = mapped_column(Integer)
+    next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from warroom import __version__
+from warroom.clock import Clock, SystemClock
+from warroom.db.session import Database
+from warroom.incidents import api as incidents_api
+from warroom.services import api as services_api
+from warroom.settings import Settings, get_settings
+from warroom.users import api as users_api
+from warroom.web import pages
+from warroom.web.context import AppContext
+from warroom.web.errors import BodyLimit, install_error_handlers
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    ctx = AppContext(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+    )
+    app = FastAPI(
+        title="warroom",
+        version=__version__,
+        description="Self-hosted incident response. Authenticate with "
+        "`Authorization: Bearer <token>`.",
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(users_api.router)
+    app.include_router(services_api.router)
+    app.include_router(incidents_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

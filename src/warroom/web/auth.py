@@ -1,0 +1,52 @@
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from warroom.users.actions import Principal, authenticate
+from warroom.users.models import UserRole
+from warroom.web.context import AppContext, get_context
+
+COOKIE = "warroom_token"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve_principal(ctx: AppContext, raw: str | None) -> Principal | None:
+    if not raw or len(raw) > 200:
+        return None
+    with ctx.db.read() as session:
+        return authenticate(session, raw, now=ctx.clock.now())
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def require(role: UserRole) -> Callable[..., Principal]:
+    """A dependency: the caller's principal, refused unless their role reaches `role`."""
+
+    def dependency(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> Principal:
+        raw = bearer_token(request)
+        if raw is None:
+            raise _unauthorized("missing token: send 'Authorization: Bearer <token>'")
+        principal = resolve_principal(ctx, raw)
+        if principal is None:
+            raise _unauthorized("invalid or revoked token")
+        if not principal.role.allows(role):
+            raise HTTPException(403, f"this needs the {role} role; your token has {principal.role}")
+        return principal
+
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require(UserRole.VIEWER))]
+Responder = Annotated[Principal, Depends(require(UserRole.RESPONDER))]
+Admin = Annotated[Principal, Depends(require(UserRole.ADMIN))]
+Ctx = Annotated[AppContext, Depends(get_context)]
