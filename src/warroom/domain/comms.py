@@ -37,7 +37,8 @@ TEMPLATES: dict[UpdateKind, str] = {
         "Impact: {{ impact }}\n"
         "\n"
         "Next update in: {{ next_update }}\n"
-        "Status page: {{ status_page_url }}\n"
+        # Without a known address the line would end in a blank; leave it out instead.
+        "{% if status_page_url %}Status page: {{ status_page_url }}\n{% endif %}"
     ),
     UpdateKind.UPDATE: (
         "Update on {{ service }} incident:\n"

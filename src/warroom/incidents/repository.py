@@ -3,7 +3,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from warroom.domain.lifecycle import Status
@@ -11,6 +11,7 @@ from warroom.domain.severity import Severity
 from warroom.errors import Invalid, NotFound
 from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.services.models import Service
+from warroom.services.repository import as_service_id
 
 
 def get_incident(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
@@ -73,7 +74,11 @@ def decode_cursor(cursor: str) -> int:
         kind, _, value = raw.partition(":")
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        last_id = int(value)
+        # Ids are 32-bit; a larger number would overflow the database's integer.
+        if not 1 <= last_id < 2**31:
+            raise ValueError(value)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid("cursor is not one this server handed out; drop it to start over") from exc
 
@@ -85,10 +90,14 @@ def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
         query = query.where(Incident.severity.in_(f.severity))
     if f.service is not None:
         ref = f.service
-        match = Service.name == ref
-        if ref.isdigit() and int(ref) < 2**31:
-            match = match | (Service.id == int(ref))
-        query = query.where(Incident.service_id.in_(select(Service.id).where(match)))
+        service_id = as_service_id(ref)
+        if "\x00" in ref:  # no name holds it, and PostgreSQL refuses it in a query
+            query = query.where(false())
+        else:
+            match = Service.name == ref
+            if service_id is not None:
+                match = match | (Service.id == service_id)
+            query = query.where(Incident.service_id.in_(select(Service.id).where(match)))
     if f.drill is not None:
         query = query.where(Incident.drill.is_(f.drill))
     return query

@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from warroom.domain import checklist
 from warroom.domain.comms import UpdateKind, UpdateStatus
@@ -13,6 +13,18 @@ from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.schemas import Handle, In, Out, Text
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+def _in_utc_range(value: datetime) -> datetime:
+    # 0001-01-01T00:00+01:00 is a valid ISO 8601 time that has no UTC equivalent; it
+    # would fail only when stored, as a 500.
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("time is outside the range that can be expressed in UTC") from exc
+    return value
+
+
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 ComponentStatus = Literal[
     "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
@@ -24,7 +36,7 @@ class IncidentIn(In):
     severity: Severity
     service: Annotated[str, StringConstraints(min_length=1, max_length=100)] | int
     description: LongText = ""
-    started_at: AwareDatetime | None = Field(
+    started_at: Annotated[AwareDatetime, AfterValidator(_in_utc_range)] | None = Field(
         default=None, description="when the problem began, if earlier than now"
     )
 

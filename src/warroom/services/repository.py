@@ -7,14 +7,24 @@ from warroom.errors import NotFound
 from warroom.services.models import Service
 
 
+def as_service_id(ref: str | int) -> int | None:
+    """The id a reference names, if it is one. ASCII digits only: str.isdigit() is also
+    true for '²', which int() refuses."""
+    text = str(ref)
+    if text.isascii() and text.isdigit() and int(text) < 2**31:
+        return int(text)
+    return None
+
+
 def find_service(session: Session, ref: str | int) -> Service | None:
     """A service by id or by name, as paths and bodies name it."""
+    if "\x00" in str(ref):  # no name holds it, and PostgreSQL refuses it in a query
+        return None
     by_name = session.scalar(select(Service).where(Service.name == str(ref)))
     if by_name is not None:
         return by_name
-    if str(ref).isdigit() and int(ref) < 2**31:
-        return session.get(Service, int(ref))
-    return None
+    service_id = as_service_id(ref)
+    return session.get(Service, service_id) if service_id is not None else None
 
 
 def get_service(session: Session, ref: str | int) -> Service:

@@ -29,6 +29,10 @@ def create_app(
     app = FastAPI(
         title="warroom",
         version=__version__,
+        # Swagger UI and ReDoc load their code from a CDN; warroom serves nothing from
+        # outside, so the machine-readable document is what we publish.
+        docs_url=None,
+        redoc_url=None,
         description="Self-hosted incident response. Authenticate with "
         "`Authorization: Bearer <token>`.",
     )

@@ -76,7 +76,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(self.limit)
             return message
 
         try:
@@ -91,8 +91,13 @@ class BodyLimit:
         await response({"type": "http"}, _empty_receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """An HTTPException, because FastAPI turns any other error raised while it reads a
+    body into a 400 "error parsing the body"; this one it re-raises, so the client gets
+    the 413 it should, through the handler above."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body is larger than {limit} bytes")
 
 
 async def _empty_receive() -> Message:

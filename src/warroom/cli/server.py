@@ -1,26 +1,16 @@
-"""The `warroom` command. Each subcommand parses its arguments, calls one action (or the
-API), and prints a Rich table, or JSON with --json."""
+"""`warroom serve` and `warroom db upgrade`."""
 
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from warroom.cli.database import open_database, redact
+from warroom.cli.output import console
 from warroom.clock import SystemClock
 from warroom.db import migrate
-from warroom.db.session import Database
 from warroom.settings import get_settings
 
-app = typer.Typer(
-    help="warroom: self-hosted incident response.", no_args_is_help=True, add_completion=False
-)
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(token_app, name="token")
-
-console = Console()
-err = Console(stderr=True)
+db_app = typer.Typer(help="Database maintenance: upgrade.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
@@ -28,19 +18,9 @@ def db_upgrade() -> None:
     """Apply every pending migration to WARROOM_DATABASE_URL."""
     url = get_settings().database_url
     migrate.upgrade(url)
-    console.print(f"database is up to date: [bold]{_redact(url)}[/]")
+    console.print(f"database is up to date: [bold]{redact(url)}[/]")
 
 
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
-    return url
-
-
-@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
@@ -55,13 +35,7 @@ def serve(
     from warroom.web.app import create_app
 
     settings = get_settings()
-    db = Database(settings.database_url)
-    if db.is_sqlite:
-        # The embedded database needs no separate step: bring it to the newest schema.
-        migrate.upgrade(settings.database_url)
-    elif migrate.pending(db.engine):
-        err.print("[red]the database schema is behind: run `warroom db upgrade` first[/]")
-        raise typer.Exit(2)
+    db = open_database(settings.database_url)
     with db.write() as session:
         issued = do_bootstrap_admin(session, now=SystemClock().now())
     if issued is not None:
@@ -76,7 +50,3 @@ def serve(
         port=port or settings.port,
         log_level="info",
     )
-
-
-def main() -> None:
-    app()

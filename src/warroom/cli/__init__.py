@@ -1,0 +1,22 @@
+"""The `warroom` command. Each subcommand parses its arguments, calls the REST API (on a
+server, or in-process on the configured database) or one action, and prints a Rich
+table, or JSON with --json."""
+
+import typer
+
+from warroom.cli import incidents, server, tokens
+
+app = typer.Typer(
+    help="warroom: self-hosted incident response.", no_args_is_help=True, add_completion=False
+)
+app.command()(server.serve)
+app.add_typer(server.db_app, name="db")
+app.add_typer(tokens.app, name="token")
+app.add_typer(incidents.app, name="incident")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

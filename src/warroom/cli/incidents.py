@@ -1,0 +1,352 @@
+"""`warroom incident …`: each command is one or a few REST calls (see warroom.cli.client)."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from warroom.cli import views
+from warroom.cli.client import connect
+from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connection
+from warroom.cli.output import console, print_json
+from warroom.domain.comms import UpdateKind, UpdateStatus
+from warroom.domain.lifecycle import OPEN_STATUSES, Status
+from warroom.domain.roles import Role
+from warroom.domain.severity import Severity
+
+app = typer.Typer(
+    help="Incidents: list, show, create, ack, resolve, status, severity, role, note, update.",
+    no_args_is_help=True,
+)
+
+IncidentId = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Incident id.")]
+
+# Short names people use on a call ("who's IC?").
+ROLE_ALIASES = {
+    "ic": Role.INCIDENT_COMMANDER,
+    "commander": Role.INCIDENT_COMMANDER,
+    "tl": Role.TECH_LEAD,
+    "tech": Role.TECH_LEAD,
+    "comms": Role.COMMS_LEAD,
+    "cl": Role.COMMS_LEAD,
+}
+COMPONENT_STATUSES = (
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
+)
+
+
+def _path(incident_id: int, *rest: str) -> str:
+    return "/".join(("/api/v1/incidents", str(incident_id), *rest))
+
+
+def _show_change(incident: dict[str, Any], verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(incident)
+    else:
+        console.print(views.incident_line(incident, verb))
+
+
+@app.command("list")
+def list_incidents(
+    status: Annotated[
+        list[Status] | None,
+        typer.Option("--status", "-s", help="Only this status (repeat for several)."),
+    ] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only open incidents (triggered to monitoring).")
+    ] = False,
+    severity: Annotated[
+        list[Severity] | None,
+        typer.Option("--severity", case_sensitive=False, help="Only this severity (repeatable)."),
+    ] = None,
+    service: Annotated[str | None, typer.Option(help="Only this service (id or name).")] = None,
+    drill: Annotated[
+        bool | None, typer.Option("--drill/--no-drill", help="Only drills, or no drills.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="Continue a previous listing.")] = None,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """List incidents, newest first."""
+    statuses = list(status or [])
+    if open_only:
+        statuses += [s for s in OPEN_STATUSES if s not in statuses]
+    params: dict[str, Any] = {"limit": limit}
+    if statuses:
+        params["status"] = [str(s) for s in statuses]
+    if severity:
+        params["severity"] = [str(s) for s in severity]
+    if service is not None:
+        params["service"] = service
+    if drill is not None:
+        params["drill"] = str(drill).lower()
+    if cursor is not None:
+        params["cursor"] = cursor
+    with connect(connection(url, token, as_user)) as api:
+        page = api.get("/api/v1/incidents", params=params)
+    if as_json:
+        print_json(page)
+    elif not page["items"]:
+        console.print("No incidents match." if len(params) > 1 else "No incidents yet.")
+    else:
+        console.print(views.incident_table(page))
+
+
+@app.command()
+def show(
+    incident_id: IncidentId,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """An incident's details, roles, checklist and timeline.
+
+    With --json: the incident as the API returns it, plus `checklist` and `timeline`."""
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.get(_path(incident_id))
+        checklist = api.get(_path(incident_id, "checklist"))
+        timeline = api.get(_path(incident_id, "timeline"))
+    if as_json:
+        print_json({**incident, "checklist": checklist, "timeline": timeline["items"]})
+    else:
+        console.print(views.incident_details(incident, checklist, timeline))
+
+
+@app.command()
+def create(
+    title: Annotated[str, typer.Option(help="What is wrong, in a few words.")],
+    severity: Annotated[
+        Severity, typer.Option(case_sensitive=False, help="SEV-1 (worst) to SEV-4.")
+    ],
+    service: Annotated[str, typer.Option(help="The affected service (id or name).")],
+    description: Annotated[str, typer.Option(help="More detail, e.g. the impact.")] = "",
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Declare an incident."""
+    body = {"title": title, "severity": str(severity), "service": service}
+    if description:
+        body["description"] = description
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post("/api/v1/incidents", body)
+    _show_change(incident, "declared", as_json)
+
+
+@app.command()
+def ack(
+    incident_id: IncidentId,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Acknowledge: you have it (stops escalation)."""
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post(_path(incident_id, "acknowledge"))
+    _show_change(incident, "acknowledged", as_json)
+
+
+@app.command()
+def resolve(
+    incident_id: IncidentId,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Resolve: the problem is fixed."""
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post(_path(incident_id, "resolve"))
+    _show_change(incident, "resolved", as_json)
+
+
+@app.command("status")
+def change_status(
+    incident_id: IncidentId,
+    status: Annotated[Status, typer.Argument(help="The new status.", case_sensitive=False)],
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Move an incident to another status (a refused move names the allowed ones)."""
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post(_path(incident_id, "status"), {"status": str(status)})
+    _show_change(incident, f"moved to {status}", as_json)
+
+
+@app.command()
+def severity(
+    incident_id: IncidentId,
+    level: Annotated[Severity, typer.Argument(help="SEV-1 to SEV-4.", case_sensitive=False)],
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Confirm or change an incident's severity."""
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post(_path(incident_id, "severity"), {"severity": str(level)})
+    _show_change(incident, f"severity set to {level}", as_json)
+
+
+def _role(value: str) -> Role:
+    key = value.strip().lower().replace("-", "_")
+    if key in ROLE_ALIASES:
+        return ROLE_ALIASES[key]
+    try:
+        return Role(key)
+    except ValueError:
+        names = ", ".join([*(str(r) for r in Role), *ROLE_ALIASES])
+        raise typer.BadParameter(f"'{value}' is not a role; use one of: {names}") from None
+
+
+@app.command()
+def role(
+    incident_id: IncidentId,
+    role_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="ROLE",
+            help="incident_commander (ic), tech_lead (tl), comms_lead (comms) or scribe.",
+        ),
+    ],
+    user: Annotated[
+        str | None, typer.Argument(help="The new holder's handle (omit with --unassign).")
+    ] = None,
+    unassign: Annotated[bool, typer.Option(help="Leave the role empty.")] = False,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Assign a role (a new holder takes over from the old one), or unassign it."""
+    chosen = _role(role_name)
+    if unassign == (user is not None):
+        raise typer.BadParameter("give either a USER or --unassign", param_hint="USER")
+    with connect(connection(url, token, as_user)) as api:
+        if user is None:
+            incident = api.delete(_path(incident_id, "roles", str(chosen)))
+            verb = f"{chosen} unassigned"
+        else:
+            incident = api.put(_path(incident_id, "roles", str(chosen)), {"user": user})
+            verb = f"{chosen} is {user}"
+    _show_change(incident, verb, as_json)
+
+
+@app.command()
+def note(
+    incident_id: IncidentId,
+    text: Annotated[str, typer.Argument(help="The note, added to the timeline.")],
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Add a note to an incident's timeline."""
+    with connect(connection(url, token, as_user)) as api:
+        event = api.post(_path(incident_id, "notes"), {"text": text})
+    if as_json:
+        print_json(event)
+    else:
+        console.print(f"Note added to incident [bold]#{incident_id}[/] by {event['actor']}.")
+
+
+def _components(values: list[str]) -> dict[str, str]:
+    components: dict[str, str] = {}
+    for value in values:
+        name, sep, status = value.rpartition("=")
+        if not sep or not name.strip() or status not in COMPONENT_STATUSES:
+            raise typer.BadParameter(
+                f"'{value}' should be NAME=STATUS with STATUS one of "
+                + ", ".join(COMPONENT_STATUSES),
+                param_hint="--component",
+            )
+        components[name.strip()] = status
+    return components
+
+
+def _read_body(body: str | None, body_file: Path | None) -> str | None:
+    if body is not None and body_file is not None:
+        raise typer.BadParameter("give --body or --body-file, not both", param_hint="--body")
+    if body_file is None:
+        return body
+    if str(body_file) == "-":
+        return sys.stdin.read()
+    try:
+        return body_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {body_file}: {exc.strerror}") from None
+
+
+@app.command()
+def update(
+    incident_id: IncidentId,
+    kind: Annotated[
+        UpdateKind,
+        typer.Option(case_sensitive=False, help="initial, update or resolution."),
+    ],
+    status: Annotated[
+        UpdateStatus | None,
+        typer.Option(
+            case_sensitive=False, help="The status to announce; the incident moves with it."
+        ),
+    ] = None,
+    body: Annotated[
+        str | None, typer.Option(help="The text; rendered from the kind's template if absent.")
+    ] = None,
+    body_file: Annotated[
+        Path | None, typer.Option(help="Read the text from a file ('-' for stdin).")
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public/--internal", help="Show it on the status page.")
+    ] = False,
+    next_update_minutes: Annotated[
+        int | None, typer.Option(min=1, max=7 * 24 * 60, help="Promise the next update in N.")
+    ] = None,
+    impact: Annotated[str | None, typer.Option(help="Template fact: the impact.")] = None,
+    progress: Annotated[str | None, typer.Option(help="Template fact: progress so far.")] = None,
+    root_cause: Annotated[str | None, typer.Option(help="Template fact: the root cause.")] = None,
+    actions_taken: Annotated[str | None, typer.Option(help="Template fact: what was done.")] = None,
+    component: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=STATUS of an affected status-page component (repeatable)."),
+    ] = None,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Publish a stakeholder update (initial, update or resolution)."""
+    payload: dict[str, Any] = {"kind": str(kind), "public": public}
+    text = _read_body(body, body_file)
+    components = _components(component or [])
+    for key, value in (
+        ("status", str(status) if status is not None else None),
+        ("body", text),
+        ("next_update_minutes", next_update_minutes),
+        ("impact", impact),
+        ("progress", progress),
+        ("root_cause", root_cause),
+        ("actions_taken", actions_taken),
+        ("components", components or None),
+    ):
+        if value is not None:
+            payload[key] = value
+    with connect(connection(url, token, as_user)) as api:
+        published = api.post(_path(incident_id, "updates"), payload)
+    if as_json:
+        print_json(published)
+    else:
+        console.print(views.update_panel(published))

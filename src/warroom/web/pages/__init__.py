@@ -1,0 +1,15 @@
+"""The server-rendered web UI: sign-in, the incident list, and the incident page.
+
+Pages parse input, call one action inside one write transaction, and redirect; they
+read through repositories and the API's own output shapes."""
+
+from fastapi import APIRouter
+
+from warroom.web.pages import incident_actions, incidents, session
+
+router = APIRouter(include_in_schema=False)
+router.include_router(session.router)
+router.include_router(incidents.router)
+router.include_router(incident_actions.router)
+
+__all__ = ["router"]
