@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from warroom.domain import checklist
 from warroom.domain.checklist import IncidentFacts, newly_completed, report, satisfied
+from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role, team_assembled
 
@@ -50,7 +51,7 @@ def test_it_numbers_items_from_one_and_refuses_others() -> None:
     assert checklist.item_name(1) == "Acknowledge incident"
     assert checklist.item_name(10) == "Schedule postmortem"
     for bad in (0, 11, -1):
-        with pytest.raises(ValueError, match="1 to 10"):
+        with pytest.raises(DomainError, match="1 to 10"):
             checklist.item_name(bad)
 
 

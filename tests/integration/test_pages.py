@@ -301,3 +301,10 @@ def test_it_explains_an_oversized_form_field_on_a_page(site: Site) -> None:
     assert r.status_code == 400
     assert "text/html" in r.headers["content-type"]
     assert "This form is not valid (text:" in r.text
+
+
+def test_it_answers_an_unknown_page_with_an_html_page_not_json(site: Site) -> None:
+    response = site.client.get("/incidents/1/nowhere", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Not found" in response.text

@@ -2,21 +2,18 @@
 (`--url`, `--token`) or on an app mounted in this process over the configured database.
 
 One code path means the CLI can never disagree with the API about rules, shapes or
-permissions; the only local-mode difference is who the caller is (see `_act_as`).
+permissions; the only local-mode difference is who the caller is (`acting_as`).
 """
 
-import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 import httpx
 
 from warroom.cli.output import fail
-from warroom.users.actions import Principal
-from warroom.users.models import UserRole
 
 DEFAULT_LOCAL_USER = "admin"
 
@@ -157,66 +154,16 @@ def _open(conn: Connection) -> Iterator[Api]:
     settings = get_settings()
     db = open_database(settings.database_url)
     try:
-        app = create_app(settings, db=db)
+        # Whoever can open the database already holds every key, so a token would prove
+        # nothing: requests act as the --as user, with that user's role, and the API's
+        # own role checks still apply. A token, if given, still names the caller.
+        app = create_app(settings, db=db, acting_as=None if conn.token else conn.as_user)
         headers = {}
         if conn.token:
-            # A token still works locally: the caller is whoever the token names.
             headers["Authorization"] = f"Bearer {conn.token}"
-        else:
-            _act_as(app.dependency_overrides, conn.as_user)
         with httpx.Client(
             base_url="http://warroom.local", headers=headers, transport=InProcessTransport(app)
         ) as http:
             yield Api(http, where="the local database")
     finally:
         db.dispose()
-
-
-def _act_as(overrides: dict[Callable[..., Any], Callable[..., Any]], handle: str) -> None:
-    """Local mode: whoever can open the database already holds every key, so asking
-    them for a token would prove nothing. The caller acts as the user named by --as
-    (WARROOM_USER), with that user's role; the API's own role checks still apply, and
-    nothing is written to the database to make this work (no throwaway tokens).
-
-    FastAPI's dependency overrides swap the three role dependencies behind the
-    Viewer/Responder/Admin parameter types, so every route keeps its declared role."""
-    from fastapi import Depends, HTTPException
-
-    from warroom.users.repository import find_user
-    from warroom.web import auth
-    from warroom.web.context import AppContext, get_context
-
-    def acting(needed: UserRole) -> Callable[..., Principal]:
-        def principal(ctx: Annotated[AppContext, Depends(get_context)]) -> Principal:
-            with ctx.db.read() as session:
-                user = find_user(session, handle)
-            if user is None:
-                raise HTTPException(
-                    401,
-                    f"no user '{handle}' in this database: create one with "
-                    f"`warroom token create --user {handle} --role admin`, or act as "
-                    "another user with --as HANDLE (or WARROOM_USER)",
-                )
-            if not user.role.allows(needed):
-                raise HTTPException(
-                    403, f"this needs the {needed} role; user '{handle}' has {user.role}"
-                )
-            return Principal(user=user, role=user.role)
-
-        return principal
-
-    for alias, needed in (
-        (auth.Viewer, UserRole.VIEWER),
-        (auth.Responder, UserRole.RESPONDER),
-        (auth.Admin, UserRole.ADMIN),
-    ):
-        overrides[_dependency_of(alias)] = acting(needed)
-
-
-def _dependency_of(alias: object) -> Callable[..., Any]:
-    from fastapi import params
-
-    for meta in typing.get_args(alias)[1:]:
-        if isinstance(meta, params.Depends) and meta.dependency is not None:
-            return meta.dependency
-    raise TypeError(f"{alias!r} is not Annotated[..., Depends(...)]")

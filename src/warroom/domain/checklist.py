@@ -1,6 +1,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status, at_least
 from warroom.domain.roles import Role, team_assembled
 
@@ -35,7 +36,7 @@ COMPLETED_BY: tuple[str, ...] = (
 def item_name(number: int) -> str:
     """Items are numbered from 1, as people read them."""
     if not 1 <= number <= len(ITEMS):
-        raise ValueError(f"checklist items are numbered 1 to {len(ITEMS)}; got {number}")
+        raise DomainError(f"checklist items are numbered 1 to {len(ITEMS)}; got {number}")
     return ITEMS[number - 1]
 
 

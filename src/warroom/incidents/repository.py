@@ -54,7 +54,6 @@ class IncidentFilter:
     severity: list[Severity] | None = None
     service: str | None = None
     drill: bool | None = None
-    open_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

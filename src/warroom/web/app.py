@@ -18,13 +18,18 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(
-    settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    acting_as: str | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     ctx = AppContext(
         settings=settings,
         db=db or Database(settings.database_url),
         clock=clock or SystemClock(),
+        acting_as=acting_as,
     )
     app = FastAPI(
         title="warroom",

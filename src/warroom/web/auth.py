@@ -5,6 +5,7 @@ from fastapi import Depends, HTTPException, Request
 
 from warroom.users.actions import Principal, authenticate
 from warroom.users.models import UserRole
+from warroom.users.repository import find_user
 from warroom.web.context import AppContext, get_context
 
 COOKIE = "warroom_token"
@@ -29,18 +30,36 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _local_principal(ctx: AppContext, handle: str) -> Principal:
+    with ctx.db.read() as session:
+        user = find_user(session, handle)
+    if user is None:
+        raise _unauthorized(
+            f"no user '{handle}' in this database: create one with "
+            f"`warroom token create --user {handle} --role admin`, or act as "
+            "another user with --as HANDLE (or WARROOM_USER)"
+        )
+    return Principal(user=user, role=user.role)
+
+
 def require(role: UserRole) -> Callable[..., Principal]:
     """A dependency: the caller's principal, refused unless their role reaches `role`."""
 
     def dependency(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> Principal:
         raw = bearer_token(request)
-        if raw is None:
+        if raw is None and ctx.acting_as is not None:
+            principal = _local_principal(ctx, ctx.acting_as)
+        elif raw is None:
             raise _unauthorized("missing token: send 'Authorization: Bearer <token>'")
-        principal = resolve_principal(ctx, raw)
-        if principal is None:
-            raise _unauthorized("invalid or revoked token")
+        else:
+            found = resolve_principal(ctx, raw)
+            if found is None:
+                raise _unauthorized("invalid or revoked token")
+            principal = found
         if not principal.role.allows(role):
-            raise HTTPException(403, f"this needs the {role} role; your token has {principal.role}")
+            raise HTTPException(
+                403, f"this needs the {role} role; {principal.handle} has {principal.role}"
+            )
         return principal
 
     return dependency

@@ -14,6 +14,10 @@ class AppContext:
     settings: Settings
     db: Database
     clock: Clock
+    # The CLI's local mode: whoever can open the database already holds every key, so
+    # requests without a token act as this user, with that user's role. Never set for
+    # a served app.
+    acting_as: str | None = None
 
 
 def get_context(request: Request) -> AppContext:

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,10 +46,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": f"invalid request: {summary}", "errors": errors}, 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_page(request):
+            from warroom.web.pages.base import error_page
+
+            return error_page(request, exc.status_code, str(exc.detail))
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+
+def _wants_page(request: Request) -> bool:
+    """A person's browser asking for a page, rather than a client of the JSON API."""
+    path = request.url.path
+    if path.startswith(("/api/", "/integrations/", "/openapi.json", "/healthz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 class BodyLimit:
