@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # Served pages refresh themselves this often (seconds); 0 turns live refresh off.
     live_refresh_seconds: int = Field(default=15, ge=0)
 
+    @property
+    def status_page_url(self) -> str:
+        return self.base_url.rstrip("/") + "/status"
+
     @field_validator("response_targets_minutes")
     @classmethod
     def _every_severity_has_a_target(cls, v: dict[Severity, float]) -> dict[Severity, float]:

@@ -9,6 +9,7 @@ from warroom.domain.severity import Severity
 from warroom.incidents import actions, repository
 from warroom.incidents.schemas import (
     ChecklistOut,
+    IncidentId,
     IncidentIn,
     IncidentOut,
     NoteIn,
@@ -24,12 +25,7 @@ from warroom.web.auth import Ctx, Responder, Viewer
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
-IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ItemNumber = Annotated[int, Path(ge=1, le=10, description="checklist item, 1 to 10")]
-
-
-def status_page_url(ctx: Ctx) -> str:
-    return ctx.settings.base_url.rstrip("/") + "/status"
 
 
 @router.post("", status_code=201, response_model=IncidentOut)
@@ -215,7 +211,7 @@ def publish_update(incident_id: IncidentId, body: UpdateIn, who: Responder, ctx:
             incident_id=incident_id,
             actor=who.handle,
             now=ctx.clock.now(),
-            status_page_url=status_page_url(ctx),
+            status_page_url=ctx.settings.status_page_url,
             **body.model_dump(),
         )
         return UpdateOut.of(update)
@@ -237,5 +233,7 @@ def draft_update(
     now = ctx.clock.now()
     with ctx.db.read() as session:
         incident = repository.get_incident(session, incident_id)
-        body = actions.draft_update(incident, kind, now=now, status_page_url=status_page_url(ctx))
+        body = actions.draft_update(
+            incident, kind, now=now, status_page_url=ctx.settings.status_page_url
+        )
     return {"kind": str(kind), "body": body}

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from warroom.domain import checklist
@@ -12,6 +13,8 @@ from warroom.domain.timeline import EventType
 from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.schemas import Handle, In, Out, Text
 
+# Ids are 32-bit on every database; a larger number is a 422, never an overflow.
+IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 

@@ -16,15 +16,14 @@ from warroom.domain.errors import DomainError
 from warroom.domain.roles import Role
 from warroom.errors import NotFound, WarroomError
 from warroom.incidents import actions
-from warroom.incidents.api import status_page_url
-from warroom.incidents.schemas import NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
+from warroom.incidents.schemas import IncidentId, NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
 from warroom.web.context import AppContext
 from warroom.web.pages.base import PageCtx, PageRoute, Viewer, Writer, error_of, redirect
 from warroom.web.pages.views import incident_page
 
 router = APIRouter(prefix="/incidents/{incident_id}", route_class=PageRoute)
 
-IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
 Field = Annotated[str, Form(max_length=20_000)]
 Short = Annotated[str, Form(max_length=100)]
 Change = Callable[[Session, datetime], object]
@@ -221,7 +220,7 @@ def publish_update(
             next_update_minutes=update.next_update_minutes,
             actor=who.handle,
             now=now,
-            status_page_url=status_page_url(ctx),
+            status_page_url=ctx.settings.status_page_url,
         )
 
     return _act(

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -12,7 +12,7 @@ from warroom.domain.lifecycle import OPEN_STATUSES, Status
 from warroom.domain.severity import Severity
 from warroom.errors import WarroomError
 from warroom.incidents import actions, repository
-from warroom.incidents.schemas import IncidentIn, IncidentOut
+from warroom.incidents.schemas import IncidentId, IncidentIn, IncidentOut
 from warroom.services.repository import list_services
 from warroom.web.context import AppContext
 from warroom.web.pages.base import (
@@ -29,7 +29,7 @@ from warroom.web.pages.views import NOTICES, incident_page, list_version, rows_o
 
 router = APIRouter(route_class=PageRoute)
 
-IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
 PAGE_SIZE = 50
 Choice = Annotated[str, Query(max_length=100)]
 

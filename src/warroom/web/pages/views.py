@@ -14,7 +14,6 @@ from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
 from warroom.domain.severity import Severity
 from warroom.incidents import actions, repository
-from warroom.incidents.api import status_page_url
 from warroom.incidents.schemas import ChecklistOut, IncidentOut, UpdateOut
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
@@ -127,7 +126,7 @@ def incident_page(
         timeline = [describe(e) for e in repository.list_timeline(session, incident_id)]
         updates = [UpdateOut.of(u) for u in repository.list_updates(session, incident_id)]
         people = [(u.handle, u.name) for u in list_users(session)]
-        url = status_page_url(ctx)
+        url = ctx.settings.status_page_url
         drafts = {
             str(kind): actions.draft_update(incident, kind, now=now, status_page_url=url)
             for kind in UpdateKind
