@@ -1,9 +1,13 @@
 """Shapes shared by every context's API."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+
+from warroom.db.pagination import MAX_LIMIT, Page
 
 T = TypeVar("T")
 
@@ -41,6 +45,17 @@ class ListOut(Out, Generic[T]):
     items: list[T]
     total: int
     next: str | None
+
+
+R = TypeVar("R")
+
+
+def list_out(page: Page[R], convert: Callable[[R], T]) -> ListOut[T]:
+    return ListOut[T](items=[convert(r) for r in page.items], total=page.total, next=page.next)
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=500, description="`next` from the previous page")]
 
 
 Handle = Annotated[

@@ -14,10 +14,11 @@ from warroom.domain.comms import (
     UpdateFacts,
     UpdateKind,
     UpdateStatus,
-    announced_status,
     describe_minutes,
+    plan_update,
     public_status,
 )
+from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status
 from warroom.incidents.comms import render_update
 
@@ -146,11 +147,34 @@ def test_it_shows_stakeholders_a_public_status_for_every_incident_status() -> No
     }
 
 
-def test_it_announces_resolved_for_a_resolution_unless_told_otherwise() -> None:
-    assert announced_status(UpdateKind.RESOLUTION, Status.MONITORING, None) is (
-        UpdateStatus.RESOLVED
+def test_it_announces_resolved_for_a_resolution_and_moves_the_incident_there() -> None:
+    plan = plan_update(UpdateKind.RESOLUTION, Status.MONITORING)
+    assert plan.announced is UpdateStatus.RESOLVED
+    assert plan.move_to is Status.RESOLVED
+    assert plan.next_update_minutes is None
+
+
+def test_it_refuses_a_resolution_that_announces_another_status() -> None:
+    with pytest.raises(DomainError, match="resolution"):
+        plan_update(UpdateKind.RESOLUTION, Status.MONITORING, UpdateStatus.INVESTIGATING)
+
+
+def test_it_keeps_the_public_status_when_an_update_names_none() -> None:
+    plan = plan_update(UpdateKind.UPDATE, Status.MONITORING)
+    assert plan.announced is UpdateStatus.MONITORING
+    assert plan.move_to is None
+    assert plan.next_update_minutes == 30
+
+
+def test_it_moves_the_incident_to_the_status_an_update_names() -> None:
+    assert plan_update(UpdateKind.UPDATE, Status.MONITORING, UpdateStatus.IDENTIFIED).move_to is (
+        Status.IDENTIFIED
     )
-    assert announced_status(UpdateKind.UPDATE, Status.MONITORING, None) is (UpdateStatus.MONITORING)
-    assert announced_status(UpdateKind.UPDATE, Status.MONITORING, UpdateStatus.IDENTIFIED) is (
-        UpdateStatus.IDENTIFIED
+    # "Investigating" is already the public face of a triggered incident, but naming it
+    # still means the team has started: the incident moves.
+    assert plan_update(
+        UpdateKind.INITIAL, Status.TRIGGERED, UpdateStatus.INVESTIGATING
+    ).move_to is (Status.INVESTIGATING)
+    assert (
+        plan_update(UpdateKind.UPDATE, Status.IDENTIFIED, UpdateStatus.IDENTIFIED).move_to is None
     )

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Personas
 from warroom.clock import FakeClock
+from warroom.db.pagination import encode_cursor
 from warroom.db.session import Database
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import Severity
 from warroom.incidents.actions import do_change_status, do_declare
-from warroom.incidents.repository import encode_cursor
 
 API = "/api/v1/incidents"
 Json = dict[str, Any]
@@ -878,7 +878,14 @@ def test_it_pages_a_filtered_list_and_ends_without_a_cursor(
 
 @pytest.mark.parametrize(
     "cursor",
-    ["not-a-cursor", "!!!", encode_cursor(3).upper(), "eDo1", encode_cursor(10**30)],
+    [
+        "not-a-cursor",
+        "!!!",
+        encode_cursor([3]).upper(),
+        "eDo1",
+        encode_cursor([10**30]),
+        encode_cursor([3, 4]),  # a cursor of another list's shape
+    ],
 )
 def test_it_refuses_a_cursor_it_did_not_hand_out(
     cursor: str, mixed: dict[str, Any], app_client: TestClient, h: dict[str, str]
@@ -994,3 +1001,110 @@ def test_it_accepts_an_aware_start_time_in_any_offset(declare: Declare, clock: F
     incident = declare(started_at=began.astimezone(UTC).isoformat().replace("+00:00", "+02:00"))
     # 08:00+02:00 is 06:00 UTC: earlier than the 08:00 UTC given above.
     assert same_instant(incident["started_at"], began - timedelta(hours=2))
+
+
+# --- rules settled in review ------------------------------------------------------------
+
+
+def test_it_starts_the_response_when_an_update_names_investigating_on_a_new_incident(
+    declare: Declare, app_client: TestClient, h: dict[str, str]
+) -> None:
+    incident = declare()
+    r = app_client.post(
+        f"{API}/{incident['id']}/updates",
+        json={"kind": "initial", "status": "investigating"},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    after = app_client.get(f"{API}/{incident['id']}", headers=h).json()
+    assert after["status"] == "investigating"
+    assert after["acknowledged_at"] is not None
+
+
+def test_it_leaves_the_status_alone_when_an_update_names_none(
+    declare: Declare, app_client: TestClient, h: dict[str, str]
+) -> None:
+    incident = declare()
+    app_client.post(f"{API}/{incident['id']}/status", json={"status": "identified"}, headers=h)
+    r = app_client.post(f"{API}/{incident['id']}/updates", json={"kind": "update"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "identified"
+    assert app_client.get(f"{API}/{incident['id']}", headers=h).json()["status"] == "identified"
+
+
+def test_it_refuses_a_resolution_that_announces_another_status_and_writes_nothing(
+    declare: Declare, app_client: TestClient, h: dict[str, str]
+) -> None:
+    incident = declare()
+    before = snapshot(app_client, incident["id"], h)
+    r = app_client.post(
+        f"{API}/{incident['id']}/updates",
+        json={"kind": "resolution", "status": "investigating"},
+        headers=h,
+    )
+    assert r.status_code == 422
+    assert "resolution" in r.json()["detail"]
+    assert snapshot(app_client, incident["id"], h) == before
+
+
+def test_it_keeps_a_met_target_when_severity_is_raised_after_acknowledgement(
+    declare: Declare, app_client: TestClient, h: dict[str, str], clock: FakeClock
+) -> None:
+    incident = declare(severity="SEV-4")
+    clock.advance(minutes=60)
+    app_client.post(f"{API}/{incident['id']}/acknowledge", headers=h)
+    r = app_client.post(f"{API}/{incident['id']}/severity", json={"severity": "SEV-1"}, headers=h)
+    assert r.status_code == 200, r.text
+    raised = r.json()
+    assert raised["severity"] == "SEV-1"
+    assert raised["response_target_minutes"] == 24 * 60
+    assert raised["response_target_breached"] is False
+    assert "response_target_breached" not in types(app_client, incident["id"], h)
+
+
+def test_it_treats_asking_for_the_current_status_as_done(
+    declare: Declare, app_client: TestClient, h: dict[str, str]
+) -> None:
+    incident = declare()
+    app_client.post(f"{API}/{incident['id']}/status", json={"status": "investigating"}, headers=h)
+    events = len(timeline(app_client, incident["id"], h))
+    again = app_client.post(
+        f"{API}/{incident['id']}/status", json={"status": "investigating"}, headers=h
+    )
+    assert again.status_code == 200
+    assert len(timeline(app_client, incident["id"], h)) == events
+
+
+def test_it_says_a_closed_incident_allows_no_moves(
+    declare: Declare, app_client: TestClient, h: dict[str, str]
+) -> None:
+    incident = declare()
+    app_client.post(f"{API}/{incident['id']}/resolve", headers=h)
+    app_client.post(f"{API}/{incident['id']}/close", headers=h)
+    r = app_client.post(
+        f"{API}/{incident['id']}/status", json={"status": "investigating"}, headers=h
+    )
+    assert r.status_code == 409
+    assert r.json()["allowed"] == []
+
+
+def test_it_pages_the_timeline_oldest_first_without_repeats(
+    declare: Declare, app_client: TestClient, h: dict[str, str], clock: FakeClock
+) -> None:
+    incident = declare()
+    for i in range(7):
+        clock.advance(seconds=1)
+        app_client.post(f"{API}/{incident['id']}/notes", json={"text": f"note {i}"}, headers=h)
+    whole = timeline(app_client, incident["id"], h)
+    seen: list[Json] = []
+    cursor = None
+    while True:
+        query = f"?limit=3&cursor={cursor}" if cursor else "?limit=3"
+        page = app_client.get(f"{API}/{incident['id']}/timeline{query}", headers=h).json()
+        assert page["total"] == len(whole)
+        assert len(page["items"]) <= 3
+        seen += page["items"]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert [e["id"] for e in seen] == [e["id"] for e in whole]

@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 
@@ -14,6 +14,7 @@ from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import OPEN_STATUSES, Status
 from warroom.domain.roles import Role
 from warroom.domain.severity import Severity
+from warroom.incidents.schemas import ComponentStatus
 
 app = typer.Typer(
     help="Incidents: list, show, create, ack, resolve, status, severity, role, note, update.",
@@ -31,13 +32,7 @@ ROLE_ALIASES = {
     "comms": Role.COMMS_LEAD,
     "cl": Role.COMMS_LEAD,
 }
-COMPONENT_STATUSES = (
-    "operational",
-    "degraded_performance",
-    "partial_outage",
-    "major_outage",
-    "under_maintenance",
-)
+COMPONENT_STATUSES: tuple[str, ...] = get_args(ComponentStatus)
 
 
 def _path(incident_id: int, *rest: str) -> str:

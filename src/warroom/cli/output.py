@@ -9,8 +9,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from warroom.incidents.presentation import format_clock, format_duration, parse_moment
+
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+# Seconds matter on a terminal: scripts and people line timeline rows up by them.
+CLOCK = "%Y-%m-%d %H:%M:%S"
 
 SEVERITY_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold red", "SEV-3": "yellow"}
 STATUS_STYLE = {
@@ -47,33 +52,18 @@ def styled(value: str | None, styles: dict[str, str]) -> str:
 
 
 def parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return parse_moment(value)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def duration(seconds: float) -> str:
-    """'45s', '12m', '2h05m', '3d4h': how long, at a glance (and narrow, for tables)."""
-    seconds = int(abs(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, _ = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
-
-
 def age(value: str | None, *, at: datetime | None = None) -> str:
     moment = parse_time(value)
     if moment is None:
         return "[dim]—[/]"
-    return f"{duration(((at or now()) - moment).total_seconds())} ago"
+    return f"{format_duration(((at or now()) - moment).total_seconds(), compact=True)} ago"
 
 
 def moment(value: str | None) -> str:
@@ -81,4 +71,4 @@ def moment(value: str | None) -> str:
     at = parse_time(value)
     if at is None:
         return "[dim]—[/]"
-    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC [dim]({age(value)})[/]"
+    return f"{format_clock(at, fmt=CLOCK)} [dim]({age(value)})[/]"

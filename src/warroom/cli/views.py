@@ -10,24 +10,24 @@ from rich.table import Table
 from rich.text import Text
 
 from warroom.cli.output import (
+    CLOCK,
     SEVERITY_STYLE,
     STATUS_STYLE,
     age,
-    duration,
     moment,
     now,
     parse_time,
     styled,
 )
+from warroom.incidents.presentation import (
+    describe_event,
+    format_clock,
+    format_duration,
+    role_title,
+    target_state,
+)
 
 Json = dict[str, Any]
-
-ROLE_TITLES = {
-    "incident_commander": "Incident commander",
-    "tech_lead": "Tech lead",
-    "comms_lead": "Comms lead",
-    "scribe": "Scribe",
-}
 
 
 def _title(incident: Json) -> str:
@@ -37,17 +37,16 @@ def _title(incident: Json) -> str:
 
 def ack_cell(incident: Json) -> str:
     """Time to acknowledge, or where the unacknowledged clock stands."""
-    acked, triggered = parse_time(incident["acknowledged_at"]), parse_time(incident["triggered_at"])
-    breached = incident.get("response_target_breached")
-    if acked is not None and triggered is not None:
-        took = duration((acked - triggered).total_seconds())
-        return f"[red]{took} (late)[/]" if breached else f"[green]{took}[/]"
-    left = incident.get("response_target_seconds_left")
-    if left is None:
-        return "[dim]—[/]"
-    if left < 0:
-        return f"[bold red]{duration(left)} late[/]"
-    return f"[yellow]{duration(left)} left[/]"
+    t = target_state(incident)
+    took = format_duration(t.seconds or 0, compact=True)
+    match t.state:
+        case "met" | "missed" if t.seconds is not None:
+            return f"[red]{took} (late)[/]" if t.state == "missed" else f"[green]{took}[/]"
+        case "breached":
+            return f"[bold red]{took} late[/]"
+        case "ticking":
+            return f"[yellow]{took} left[/]"
+    return "[dim]—[/]"
 
 
 def _target_state(incident: Json) -> str:
@@ -124,7 +123,7 @@ def roles_table(incident: Json) -> Table:
     table.add_column("Role")
     table.add_column("Holder")
     for role, holder in incident["roles"].items():
-        table.add_row(ROLE_TITLES.get(role, role), escape(holder) if holder else "[dim]—[/]")
+        table.add_row(role_title(role), escape(holder) if holder else "[dim]—[/]")
     return table
 
 
@@ -156,30 +155,7 @@ def checklist_table(checklist: Json) -> Table:
 
 
 def event_summary(event: Json) -> str:
-    data: Json = event.get("data") or {}
-    kind = event["type"]
-    if kind == "status_changed":
-        return f"{data.get('from')} → {data.get('to')}"
-    if kind == "severity_changed":
-        return f"{data.get('from')} → {data.get('to')}"
-    if kind == "role_assigned":
-        role = ROLE_TITLES.get(str(data.get("role")), str(data.get("role")))
-        handover = f" (was {data['previous']})" if data.get("previous") else ""
-        return f"{role}: {data.get('user')}{handover}"
-    if kind == "role_unassigned":
-        role = ROLE_TITLES.get(str(data.get("role")), str(data.get("role")))
-        return f"{role}: {data.get('previous')} stepped down"
-    if kind == "note_added":
-        return str(data.get("text", ""))
-    if kind == "checklist_item_completed":
-        by_hand = " (by hand)" if data.get("by_hand") else ""
-        return f"{data.get('item')}. {data.get('name')}{by_hand}"
-    if kind == "declared":
-        return f"{data.get('severity')} on {data.get('service')}: {data.get('title')}"
-    if kind == "update_published":
-        audience = "public" if data.get("public") else "internal"
-        return f"{data.get('kind')} update, {audience}, status {data.get('status')}"
-    return ", ".join(f"{k}={v}" for k, v in data.items())
+    return describe_event(event["type"], event.get("data") or {}).one_line
 
 
 def timeline_table(timeline: Json) -> Table:
@@ -191,7 +167,7 @@ def timeline_table(timeline: Json) -> Table:
     for event in timeline["items"]:
         at = parse_time(event["at"])
         table.add_row(
-            f"{at:%Y-%m-%d %H:%M:%S}" if at else "",
+            format_clock(at, fmt=CLOCK, named=False) if at else "",
             escape(event["actor"]),
             escape(event["type"]),
             escape(event_summary(event)),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status
 
 
@@ -76,14 +77,47 @@ def public_status(status: Status) -> UpdateStatus:
             return UpdateStatus.INVESTIGATING
 
 
-def announced_status(
-    kind: UpdateKind, current: Status, requested: UpdateStatus | None
-) -> UpdateStatus:
-    """A resolution announces 'resolved'; other updates keep the public status unless
-    the author names another."""
-    if requested is not None:
-        return requested
-    return UpdateStatus.RESOLVED if kind is UpdateKind.RESOLUTION else public_status(current)
+_STATUS_OF: dict[UpdateStatus, Status] = {
+    UpdateStatus.INVESTIGATING: Status.INVESTIGATING,
+    UpdateStatus.IDENTIFIED: Status.IDENTIFIED,
+    UpdateStatus.MONITORING: Status.MONITORING,
+    UpdateStatus.RESOLVED: Status.RESOLVED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePlan:
+    announced: UpdateStatus
+    # The status the incident moves to with this update, or None to stay where it is.
+    move_to: Status | None
+    next_update_minutes: int | None
+
+
+def plan_update(
+    kind: UpdateKind,
+    current: Status,
+    requested: UpdateStatus | None = None,
+    next_update_minutes: int | None = None,
+) -> UpdatePlan:
+    """What an update announces and what it does to the incident. Naming a status moves
+    the incident there (an update says where the response stands); a resolution resolves
+    it; otherwise the public status stays as it is. Nothing is promised after 'resolved'."""
+    if kind is UpdateKind.RESOLUTION and requested not in (None, UpdateStatus.RESOLVED):
+        raise DomainError(
+            f"a resolution update announces 'resolved', not '{requested}'; "
+            "use kind 'update' for other statuses"
+        )
+    if kind is UpdateKind.RESOLUTION:
+        requested = UpdateStatus.RESOLVED
+    announced = requested or public_status(current)
+    move_to = None
+    if requested is not None and _STATUS_OF[requested] is not current:
+        move_to = _STATUS_OF[requested]
+    if announced is UpdateStatus.RESOLVED:
+        next_update_minutes = None
+    elif next_update_minutes is None:
+        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
+    return UpdatePlan(announced, move_to, next_update_minutes)
 
 
 def describe_minutes(minutes: int) -> str:

@@ -7,10 +7,6 @@ class Role(StrEnum):
     COMMS_LEAD = "comms_lead"
     SCRIBE = "scribe"
 
-    @property
-    def label(self) -> str:
-        return ROLE_TITLES[self]
-
 
 ROLE_TITLES: dict[Role, str] = {
     Role.INCIDENT_COMMANDER: "Incident commander",

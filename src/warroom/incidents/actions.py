@@ -8,12 +8,10 @@ from sqlalchemy.orm import Session
 
 from warroom.domain import checklist
 from warroom.domain.comms import (
-    DEFAULT_NEXT_UPDATE_MINUTES,
     UpdateFacts,
     UpdateKind,
     UpdateStatus,
-    announced_status,
-    public_status,
+    plan_update,
 )
 from warroom.domain.lifecycle import OPEN_STATUSES, Status, transition
 from warroom.domain.roles import Role
@@ -34,14 +32,6 @@ from warroom.users.repository import get_user
 
 Targets = Mapping[Severity, float]
 
-# Statuses a public update can announce, and the incident status each one moves to.
-_UPDATE_TO_STATUS: Mapping[UpdateStatus, Status] = {
-    UpdateStatus.INVESTIGATING: Status.INVESTIGATING,
-    UpdateStatus.IDENTIFIED: Status.IDENTIFIED,
-    UpdateStatus.MONITORING: Status.MONITORING,
-    UpdateStatus.RESOLVED: Status.RESOLVED,
-}
-
 
 def record(
     session: Session,
@@ -60,7 +50,7 @@ def record(
 def _load_open(session: Session, incident_id: int) -> Incident:
     incident = repository.get_incident(session, incident_id, for_update=True)
     if incident.status is Status.CLOSED:
-        raise Conflict(f"incident {incident_id} is closed; closed incidents are final")
+        raise Conflict(f"incident {incident_id} is closed; closed incidents are final", allowed=[])
     return incident
 
 
@@ -220,7 +210,11 @@ def do_change_status(
     now: datetime,
     by_person: bool = True,
 ) -> Incident:
+    """Asking for the status the incident already has changes nothing (a retried
+    request, or two people clicking at once, is not an error)."""
     incident = _load_open(session, incident_id)
+    if status is incident.status:
+        return incident
     _note_breach(session, incident, now=now)
     _apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
     return _finish(session, incident, now=now)
@@ -290,9 +284,12 @@ def do_change_severity(
             **{"from": str(incident.severity), "to": str(severity)},
         )
         incident.severity = severity
-        incident.response_target_minutes = targets[severity]
-        # A raised severity can put an unacknowledged incident past its new target.
-        _note_breach(session, incident, now=now)
+        if incident.acknowledged_at is None:
+            # Until someone takes it, the target follows the severity: raising it can put
+            # the incident past its new target at once. Once acknowledged, whether the
+            # target was met is settled and a later re-grading does not rewrite it.
+            incident.response_target_minutes = targets[severity]
+            _note_breach(session, incident, now=now)
     return _finish(session, incident, now=now)
 
 
@@ -378,15 +375,13 @@ def draft_update(
     status_page_url: str = "",
 ) -> str:
     """The kind's template filled from the incident: what the composer starts from."""
-    announced = announced_status(kind, incident.status, status)
-    if next_update_minutes is None and announced is not UpdateStatus.RESOLVED:
-        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
+    plan = plan_update(kind, incident.status, status, next_update_minutes)
     return render_update(
         kind,
         UpdateFacts(
             service=incident.service.name,
             affected_services=sorted(components) if components else [incident.service.name],
-            status=announced,
+            status=plan.announced,
             started_at=incident.started_at,
             resolved_at=incident.resolved_at,
             now=now,
@@ -394,7 +389,7 @@ def draft_update(
             progress=progress,
             root_cause=root_cause,
             actions_taken=actions_taken,
-            next_update_minutes=None if announced is UpdateStatus.RESOLVED else next_update_minutes,
+            next_update_minutes=plan.next_update_minutes,
             status_page_url=status_page_url,
         ),
     )
@@ -420,16 +415,11 @@ def do_publish_update(
 ) -> StakeholderUpdate:
     incident = _load_open(session, incident_id)
     _note_breach(session, incident, now=now)
-    announced = announced_status(kind, incident.status, status)
-    if next_update_minutes is None and announced is not UpdateStatus.RESOLVED:
-        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
-    if announced is UpdateStatus.RESOLVED:
-        next_update_minutes = None
-    if announced is not public_status(incident.status):
-        # The update says where the response stands; the incident moves with it, and an
-        # impossible move refuses the update too.
-        wanted = _UPDATE_TO_STATUS[announced]
-        _apply_status(session, incident, wanted, actor=actor, by_person=True, now=now)
+    plan = plan_update(kind, incident.status, status, next_update_minutes)
+    if plan.move_to is not None:
+        # An impossible move refuses the update too: the transaction rolls back whole.
+        _apply_status(session, incident, plan.move_to, actor=actor, by_person=True, now=now)
+    announced, next_update_minutes = plan.announced, plan.next_update_minutes
     if body is None or not body.strip():
         body = draft_update(
             incident,

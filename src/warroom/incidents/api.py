@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from warroom.db.pagination import MAX_LIMIT
 from warroom.domain.comms import UpdateKind
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
@@ -20,7 +21,7 @@ from warroom.incidents.schemas import (
     UpdateIn,
     UpdateOut,
 )
-from warroom.schemas import ListOut
+from warroom.schemas import Cursor, Limit, ListOut, list_out
 from warroom.web.auth import Ctx, Responder, Viewer
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -55,8 +56,8 @@ def list_incidents(
     severity: Annotated[list[Severity] | None, Query()] = None,
     service: Annotated[str | None, Query(max_length=100, description="id or name")] = None,
     drill: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ListOut[IncidentOut]:
     now = ctx.clock.now()
     with ctx.db.read() as session:
@@ -68,11 +69,7 @@ def list_incidents(
             limit=limit,
             cursor=cursor,
         )
-        return ListOut[IncidentOut](
-            items=[IncidentOut.of(i, now=now) for i in page.items],
-            total=page.total,
-            next=page.next,
-        )
+        return list_out(page, lambda i: IncidentOut.of(i, now=now))
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
@@ -179,11 +176,14 @@ def add_note(incident_id: IncidentId, body: NoteIn, who: Responder, ctx: Ctx) ->
 
 
 @router.get("/{incident_id}/timeline", response_model=ListOut[TimelineEventOut])
-def timeline(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> ListOut[TimelineEventOut]:
+def timeline(
+    incident_id: IncidentId, who: Viewer, ctx: Ctx, limit: Limit = MAX_LIMIT, cursor: Cursor = None
+) -> ListOut[TimelineEventOut]:
+    """Oldest first. Nothing on a timeline is ever edited or removed."""
     with ctx.db.read() as session:
         repository.get_incident(session, incident_id)
-        events = [TimelineEventOut.of(e) for e in repository.list_timeline(session, incident_id)]
-    return ListOut[TimelineEventOut](items=events, total=len(events), next=None)
+        page = repository.page_timeline(session, incident_id, limit=limit, cursor=cursor)
+        return list_out(page, TimelineEventOut.of)
 
 
 @router.get("/{incident_id}/checklist", response_model=ChecklistOut)
@@ -218,11 +218,14 @@ def publish_update(incident_id: IncidentId, body: UpdateIn, who: Responder, ctx:
 
 
 @router.get("/{incident_id}/updates", response_model=ListOut[UpdateOut])
-def list_updates(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> ListOut[UpdateOut]:
+def list_updates(
+    incident_id: IncidentId, who: Viewer, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
+) -> ListOut[UpdateOut]:
+    """Newest first."""
     with ctx.db.read() as session:
         repository.get_incident(session, incident_id)
-        items = [UpdateOut.of(u) for u in repository.list_updates(session, incident_id)]
-    return ListOut[UpdateOut](items=items, total=len(items), next=None)
+        page = repository.page_updates(session, incident_id, limit=limit, cursor=cursor)
+        return list_out(page, UpdateOut.of)
 
 
 @router.get("/{incident_id}/updates/draft/{kind}")

@@ -1,14 +1,13 @@
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session
 
+from warroom.db.pagination import Page, paginate
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import Severity
-from warroom.errors import Invalid, NotFound
+from warroom.errors import NotFound
 from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.services.models import Service
 from warroom.services.repository import as_service_id
@@ -48,38 +47,39 @@ def list_timeline(session: Session, incident_id: int) -> Sequence[TimelineEvent]
     ).all()
 
 
+def page_timeline(
+    session: Session, incident_id: int, *, limit: int, cursor: str | None
+) -> Page[TimelineEvent]:
+    """Oldest first, like the full timeline."""
+    return paginate(
+        session,
+        select(TimelineEvent).where(TimelineEvent.incident_id == incident_id),
+        keys=[TimelineEvent.at, TimelineEvent.id],
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def page_updates(
+    session: Session, incident_id: int, *, limit: int, cursor: str | None
+) -> Page[StakeholderUpdate]:
+    """Newest first, as stakeholders read them."""
+    return paginate(
+        session,
+        select(StakeholderUpdate).where(StakeholderUpdate.incident_id == incident_id),
+        keys=[StakeholderUpdate.published_at, StakeholderUpdate.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IncidentFilter:
     status: list[Status] | None = None
     severity: list[Severity] | None = None
     service: str | None = None
     drill: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: Sequence[Incident]
-    total: int
-    next: str | None
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "id":
-            raise ValueError(kind)
-        last_id = int(value)
-        # Ids are 32-bit; a larger number would overflow the database's integer.
-        if not 1 <= last_id < 2**31:
-            raise ValueError(value)
-        return last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("cursor is not one this server handed out; drop it to start over") from exc
 
 
 def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
@@ -102,13 +102,14 @@ def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
     return query
 
 
-def list_incidents(session: Session, f: IncidentFilter, *, limit: int, cursor: str | None) -> Page:
-    base = _filtered(select(Incident), f)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    query = base.order_by(Incident.id.desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(Incident.id < decode_cursor(cursor))
-    rows = session.scalars(query).all()
-    more = len(rows) > limit
-    items = rows[:limit]
-    return Page(items, total, encode_cursor(items[-1].id) if more and items else None)
+def list_incidents(
+    session: Session, f: IncidentFilter, *, limit: int, cursor: str | None
+) -> Page[Incident]:
+    return paginate(
+        session,
+        _filtered(select(Incident), f),
+        keys=[Incident.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from warroom.schemas import ListOut
+from warroom.schemas import Cursor, Limit, ListOut, list_out
 from warroom.services import actions, repository
 from warroom.services.models import Service
 from warroom.services.schemas import ServiceIn, ServiceOut, ServicePatch
@@ -30,10 +30,12 @@ def create_service(body: ServiceIn, who: Admin, ctx: Ctx) -> ServiceOut:
 
 
 @router.get("", response_model=ListOut[ServiceOut])
-def list_services(who: Viewer, ctx: Ctx) -> ListOut[ServiceOut]:
+def list_services(
+    who: Viewer, ctx: Ctx, limit: Limit = 100, cursor: Cursor = None
+) -> ListOut[ServiceOut]:
     with ctx.db.read() as session:
-        items = [present(s, who) for s in repository.list_services(session)]
-    return ListOut[ServiceOut](items=items, total=len(items), next=None)
+        page = repository.page_services(session, limit=limit, cursor=cursor)
+        return list_out(page, lambda s: present(s, who))
 
 
 @router.get("/{ref}", response_model=ServiceOut)

@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.db.pagination import Page, paginate
 from warroom.errors import NotFound
 from warroom.services.models import Service
 
@@ -40,3 +41,7 @@ def find_by_integration_key(session: Session, key: str) -> Service | None:
 
 def list_services(session: Session) -> Sequence[Service]:
     return session.scalars(select(Service).order_by(Service.name)).all()
+
+
+def page_services(session: Session, *, limit: int, cursor: str | None) -> Page[Service]:
+    return paginate(session, select(Service), keys=[Service.name], limit=limit, cursor=cursor)

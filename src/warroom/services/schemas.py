@@ -6,7 +6,7 @@ from pydantic import StringConstraints
 from warroom.schemas import In, Out
 
 ServiceName = Annotated[
-    str, StringConstraints(pattern=r"^\w[\w .:/-]{0,99}$", strip_whitespace=True)
+    str, StringConstraints(pattern=r"^\w[\w .:-]{0,99}$", strip_whitespace=True)
 ]
 Component = Annotated[str, StringConstraints(max_length=100)]
 

@@ -1,12 +1,15 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from warroom.errors import Conflict, Forbidden
+from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.users import repository
 from warroom.users.models import ApiToken, User, UserRole
 from warroom.users.security import hash_token, new_token
+
+# How stale `last_used_at` may get: recording every use would turn each read into a write.
+LAST_USED_PRECISION = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +18,14 @@ class Principal:
 
     user: User
     role: UserRole
+    # The token that authenticated this caller, if any (the CLI's local mode has none).
+    token_id: int | None = None
+    token_last_used_at: datetime | None = None
+
+    def token_use_is_stale(self, now: datetime) -> bool:
+        return self.token_id is not None and (
+            self.token_last_used_at is None or now - self.token_last_used_at >= LAST_USED_PRECISION
+        )
 
     @property
     def handle(self) -> str:
@@ -62,17 +73,23 @@ def do_create_token(
     name: str = "",
     now: datetime,
     issued_by: Principal | None = None,
+    lifetime: timedelta | None = None,
 ) -> IssuedToken:
+    # Without a role the token gets the issuer's authority (a narrowed token never mints
+    # a wider one), or the user's role when the system issues it.
+    effective = role or (issued_by.role if issued_by is not None else user.role)
     if issued_by is not None:
         if issued_by.user.id != user.id and issued_by.role is not UserRole.ADMIN:
             raise Forbidden("only an admin can create tokens for another user")
-        if role is not None and not issued_by.role.allows(role):
-            raise Forbidden(f"a {issued_by.role} cannot create a token with role {role}")
-    effective = role or user.role
+        if not issued_by.role.allows(effective):
+            raise Forbidden(f"a {issued_by.role} token cannot create a token with role {effective}")
     if not user.role.allows(effective):
-        raise Conflict(
-            f"user '{user.handle}' has role {user.role}; a token cannot grant {effective}"
-        )
+        if role is None:
+            effective = user.role
+        else:
+            raise Conflict(
+                f"user '{user.handle}' has role {user.role}; a token cannot grant {effective}"
+            )
     secret = new_token()
     token = ApiToken(
         user=user,
@@ -81,6 +98,7 @@ def do_create_token(
         name=name,
         role=effective,
         created_at=now,
+        expires_at=now + lifetime if lifetime is not None else None,
     )
     session.add(token)
     session.flush()
@@ -102,4 +120,35 @@ def authenticate(session: Session, raw: str, *, now: datetime) -> Principal | No
     if token is None:
         return None
     role = token.role if token.user.role.allows(token.role) else token.user.role
-    return Principal(user=token.user, role=role)
+    return Principal(
+        user=token.user, role=role, token_id=token.id, token_last_used_at=token.last_used_at
+    )
+
+
+def do_note_token_use(session: Session, *, token_id: int, now: datetime) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is not None:
+        token.last_used_at = now
+
+
+def do_revoke_token(
+    session: Session,
+    *,
+    token_id: int,
+    now: datetime,
+    revoked_by: Principal,
+    only_if_expiring: bool = False,
+) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or (
+        token.user_id != revoked_by.user.id and revoked_by.role is not UserRole.ADMIN
+    ):
+        # Someone else's token is "not found" to a non-admin: ids reveal nothing.
+        raise NotFound(f"no token with id {token_id}")
+    if only_if_expiring and token.expires_at is None:
+        # Signing out ends a browser session, never a long-lived token someone put in
+        # the cookie by other means.
+        return token
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token

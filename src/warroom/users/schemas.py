@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from warroom.schemas import Handle, In, Name, Out, TimeZone
-from warroom.users.models import UserRole
+from warroom.users.models import ApiToken, UserRole
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 # Apprise URLs: scheme://… (mailto://, json://, slack://, …).
@@ -29,7 +29,8 @@ class UserOut(Out):
     email: str | None
     time_zone: str
     role: UserRole
-    contacts: list[str]
+    # Only admins and the user see contact URLs: they often carry credentials.
+    contacts: list[str] | None
     created_at: datetime
 
 
@@ -39,11 +40,29 @@ class TokenIn(In):
     name: Annotated[str, StringConstraints(max_length=100)] = ""
 
 
-class TokenOut(Out):
+class TokenInfoOut(Out):
     id: int
-    token: str = Field(description="shown once; only its hash is stored")
     user: str
     role: UserRole
     prefix: str
     name: str
     created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> "TokenInfoOut":
+        return cls(
+            id=token.id,
+            user=token.user.handle,
+            role=token.role,
+            prefix=token.prefix,
+            name=token.name,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+class TokenOut(TokenInfoOut):
+    token: str = Field(description="shown once; only its hash is stored")

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from warroom.users.actions import Principal, authenticate
+from warroom.users.actions import Principal, authenticate, do_note_token_use
 from warroom.users.models import UserRole
 from warroom.users.repository import find_user
 from warroom.web.context import AppContext, get_context
@@ -56,6 +56,10 @@ def require(role: UserRole) -> Callable[..., Principal]:
             if found is None:
                 raise _unauthorized("invalid or revoked token")
             principal = found
+            now = ctx.clock.now()
+            if principal.token_use_is_stale(now) and principal.token_id is not None:
+                with ctx.db.write() as session:
+                    do_note_token_use(session, token_id=principal.token_id, now=now)
         if not principal.role.allows(role):
             raise HTTPException(
                 403, f"this needs the {role} role; {principal.handle} has {principal.role}"

@@ -28,6 +28,7 @@ from warroom.domain.errors import DomainError, InvalidTransition
 from warroom.domain.roles import ROLE_TITLES
 from warroom.domain.severity import MEANING
 from warroom.errors import WarroomError
+from warroom.incidents.presentation import format_clock, format_duration
 from warroom.users.actions import Principal
 from warroom.users.models import UserRole
 from warroom.web.auth import COOKIE, resolve_principal
@@ -143,7 +144,7 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(safe_next(back), safe='/')}", status_code=303)
 
 
-class Viewer:
+class PageUser:
     """The signed-in person on a page, with the raw token their forms are keyed by."""
 
     __slots__ = ("principal", "token")
@@ -165,19 +166,19 @@ class Viewer:
         return csrf_token(self.token)
 
 
-def signed_in(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> Viewer:
+def signed_in(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> PageUser:
     raw = request.cookies.get(COOKIE)
     principal = resolve_principal(ctx, raw)
     if principal is None or raw is None:
         raise PageExit(login_redirect(request))
-    return Viewer(principal, raw)
+    return PageUser(principal, raw)
 
 
 def writer(
     request: Request,
-    who: Annotated[Viewer, Depends(signed_in)],
+    who: Annotated[PageUser, Depends(signed_in)],
     csrf: Annotated[str, Form()] = "",
-) -> Viewer:
+) -> PageUser:
     """A responder posting a form this server rendered for them."""
     if not csrf_ok(who.token, csrf):
         raise PageExit(
@@ -202,8 +203,8 @@ def writer(
     return who
 
 
-SignedIn = Annotated[Viewer, Depends(signed_in)]
-Writer = Annotated[Viewer, Depends(writer)]
+SignedIn = Annotated[PageUser, Depends(signed_in)]
+Writer = Annotated[PageUser, Depends(writer)]
 PageCtx = Annotated[AppContext, Depends(get_context)]
 
 
@@ -224,23 +225,7 @@ def _when(
     """A moment in the reader's own time zone, with the zone named unless told not to."""
     if at is None:
         return "—"
-    local = at.astimezone(context.get("zone") or ZoneInfo("UTC"))
-    return f"{local.strftime(fmt)} {local.tzname() or ''}".strip() if zone else local.strftime(fmt)
-
-
-def span(seconds: float) -> str:
-    """'45 s', '12 min', '3 h 5 min', '2 d 4 h' — a span the way a pager reads it."""
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return format_clock(at, zone=context.get("zone") or ZoneInfo("UTC"), fmt=fmt, named=zone)
 
 
 @jinja2.pass_context
@@ -251,7 +236,7 @@ def _ago(context: Any, at: datetime | None) -> str:
     delta = (now - at).total_seconds()
     if abs(delta) < 30:
         return "just now"
-    return f"{span(delta)} ago" if delta > 0 else f"in {span(delta)}"
+    return f"{format_duration(delta)} ago" if delta > 0 else f"in {format_duration(delta)}"
 
 
 def _percent(value: float) -> str:
@@ -262,7 +247,9 @@ def _label(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-templates.env.filters.update(when=_when, ago=_ago, span=span, percent=_percent, label=_label)
+templates.env.filters.update(
+    when=_when, ago=_ago, span=format_duration, percent=_percent, label=_label
+)
 templates.env.globals.update(
     version=__version__,
     role_titles={str(k): v for k, v in ROLE_TITLES.items()},
@@ -274,7 +261,7 @@ def render(
     request: Request,
     name: str,
     *,
-    who: Viewer | None,
+    who: PageUser | None,
     status_code: int = 200,
     version: str = "",
     **context: Any,
@@ -300,13 +287,13 @@ def render(
 
 
 def error_page(
-    request: Request, status_code: int, message: str, *, who: Viewer | None = None
+    request: Request, status_code: int, message: str, *, who: PageUser | None = None
 ) -> Response:
     if who is None:
         ctx: AppContext = request.app.state.ctx
         raw = request.cookies.get(COOKIE)
         principal = resolve_principal(ctx, raw)
-        who = Viewer(principal, raw) if principal and raw else None
+        who = PageUser(principal, raw) if principal and raw else None
     titles = {403: "Not allowed", 404: "Not found", 409: "Conflict"}
     return render(
         request,

@@ -18,7 +18,7 @@ from warroom.errors import NotFound, WarroomError
 from warroom.incidents import actions
 from warroom.incidents.schemas import IncidentId, NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
 from warroom.web.context import AppContext
-from warroom.web.pages.base import PageCtx, PageRoute, Viewer, Writer, error_of, redirect
+from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer, error_of, redirect
 from warroom.web.pages.views import incident_page
 
 router = APIRouter(prefix="/incidents/{incident_id}", route_class=PageRoute)
@@ -32,7 +32,7 @@ Change = Callable[[Session, datetime], object]
 def _act(
     request: Request,
     ctx: AppContext,
-    who: Viewer,
+    who: PageUser,
     incident_id: int,
     change: Change,
     *,

@@ -18,8 +18,8 @@ from warroom.web.context import AppContext
 from warroom.web.pages.base import (
     PageCtx,
     PageRoute,
+    PageUser,
     SignedIn,
-    Viewer,
     Writer,
     error_of,
     redirect,
@@ -114,7 +114,7 @@ def _without_notice(request: Request) -> str:
 def _declare_form(
     request: Request,
     ctx: AppContext,
-    who: Viewer,
+    who: PageUser,
     *,
     form: Mapping[str, str],
     error: str | None = None,

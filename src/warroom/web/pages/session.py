@@ -1,15 +1,18 @@
 """Signing in with an API token, and out again."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from warroom.users.actions import do_create_token, do_revoke_token
+from warroom.users.repository import get_user
 from warroom.web.auth import COOKIE, resolve_principal
 from warroom.web.pages.base import (
     PageCtx,
     PageRoute,
-    Viewer,
+    PageUser,
     csrf_ok,
     redirect,
     render,
@@ -18,8 +21,10 @@ from warroom.web.pages.base import (
 
 router = APIRouter(route_class=PageRoute)
 
-# The cookie is the token itself; it lasts as long as the token unless revoked sooner.
-COOKIE_MAX_AGE = 14 * 24 * 3600
+# Signing in trades the pasted token for a token of the browser's own, with the same
+# role, that expires and that signing out revokes: the pasted token never sits in a
+# cookie, and a lost laptop's session can be revoked without breaking anyone's scripts.
+SESSION_LIFETIME = timedelta(days=14)
 
 
 @router.get("/")
@@ -53,6 +58,16 @@ def login(
     token: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        # Another site's form must not sign a person in as someone else.
+        return render(
+            request,
+            "login.html",
+            who=None,
+            status_code=403,
+            next="/incidents",
+            error="Sign in from warroom's own sign-in page.",
+        )
     raw = token.strip()
     principal = resolve_principal(ctx, raw)
     if principal is None:
@@ -65,11 +80,22 @@ def login(
             error="That token is not valid, or it has been revoked. "
             "Check that you pasted all of it.",
         )
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        issued = do_create_token(
+            session,
+            user=get_user(session, principal.handle),
+            role=principal.role,
+            name="web sign-in",
+            now=now,
+            issued_by=principal,
+            lifetime=SESSION_LIFETIME,
+        )
     response = redirect(safe_next(next))
     response.set_cookie(
         COOKIE,
-        raw,
-        max_age=COOKIE_MAX_AGE,
+        issued.secret,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         path="/",
         httponly=True,
         samesite="lax",
@@ -91,11 +117,20 @@ def logout(
         return render(
             request,
             "error.html",
-            who=Viewer(principal, raw),
+            who=PageUser(principal, raw),
             status_code=403,
             title="Not allowed",
             message="This form has expired. Reload the page and sign out again.",
         )
+    if principal is not None and principal.token_id is not None:
+        with ctx.db.write() as session:
+            do_revoke_token(
+                session,
+                token_id=principal.token_id,
+                now=ctx.clock.now(),
+                revoked_by=principal,
+                only_if_expiring=True,
+            )
     response = redirect("/login?signed_out=1")
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -14,10 +14,11 @@ from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
 from warroom.domain.severity import Severity
 from warroom.incidents import actions, repository
+from warroom.incidents.presentation import format_duration, target_state
 from warroom.incidents.schemas import ChecklistOut, IncidentOut, UpdateOut
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
-from warroom.web.pages.base import Viewer, render, span
+from warroom.web.pages.base import PageUser, render
 from warroom.web.pages.timeline import describe
 
 # Success messages a redirect names by key, so no text from the URL reaches the page.
@@ -50,22 +51,21 @@ class TargetView:
 
 
 def target_view(out: IncidentOut) -> TargetView:
-    target = f"target {span(out.response_target_minutes * 60)}"
-    if out.acknowledged_at is not None:
-        took = span((out.acknowledged_at - out.triggered_at).total_seconds())
-        if out.response_target_breached:
+    t = target_state(out.model_dump())
+    target = f"target {format_duration(t.target_seconds)}"
+    took = format_duration(t.seconds or 0)
+    match t.state:
+        case "met" if t.acknowledged:
+            return TargetView("met", "Met", f"acknowledged in {took}; {target}")
+        case "missed" if t.acknowledged:
             return TargetView("missed", "Missed", f"acknowledged after {took}; {target}")
-        return TargetView("met", "Met", f"acknowledged in {took}; {target}")
-    if out.response_target_seconds_left is None:
-        if out.response_target_breached:
+        case "missed":
             return TargetView("missed", "Missed", f"never acknowledged; {target}")
-        return TargetView("met", "Not needed", f"ended before it was due; {target}")
-    left = out.response_target_seconds_left
-    if out.response_target_breached or left < 0:
-        at = out.response_target_breached_at or out.response_target_due_at
-        return TargetView("breached", f"Breached {span(-left)} ago", f"{target}; was due", at)
-    due = out.response_target_due_at
-    return TargetView("running", f"{span(left)} left", f"{target}; acknowledge by", due)
+        case "breached":
+            return TargetView("breached", f"Breached {took} ago", f"{target}; was due", t.at)
+        case "ticking":
+            return TargetView("running", f"{took} left", f"{target}; acknowledge by", t.at)
+    return TargetView("met", "Not needed", f"ended before it was due; {target}")
 
 
 def version_of(*parts: object) -> str:
@@ -107,7 +107,7 @@ def default_compose(out: IncidentOut, published: int) -> UpdateKind:
 def incident_page(
     request: Request,
     ctx: AppContext,
-    who: Viewer,
+    who: PageUser,
     incident_id: int,
     *,
     compose: str | None = None,

@@ -98,7 +98,7 @@
       if (compose) url.searchParams.set("compose", compose);
       url.searchParams.delete("ok");
       inFlight = true;
-      fetch(url.toString(), { credentials: "same-origin", headers: { "X-Warroom-Refresh": "1" } })
+      fetch(url.toString(), { credentials: "same-origin" })
         .then(function (response) {
           // A redirect means the session ended: leave the page as it is.
           if (!response.ok || response.redirected) throw new Error("status " + response.status);

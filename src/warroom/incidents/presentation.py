@@ -1,0 +1,205 @@
+"""How an incident reads to people, shared by the web pages and the CLI.
+
+Pure functions on the API's plain shapes (dicts, strings, numbers, datetimes): no markup
+and no terminal styling here, so the pages and the CLI say the same thing in the same
+words and only dress it differently.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
+
+from warroom.domain.roles import ROLE_TITLES, Role
+from warroom.domain.timeline import EventType
+
+E = EventType
+
+EventGroup = Literal["state", "people", "checklist", "comms", "alarm", "note", "system"]
+TargetStateName = Literal["met", "missed", "breached", "ticking", "none"]
+
+
+# --- durations -----------------------------------------------------------------------
+
+
+def format_duration(seconds: float, *, compact: bool = False) -> str:
+    """A span the way a pager reads it: '45 s', '12 min', '3 h 5 min', '2 d 4 h'.
+
+    compact: '45s', '12m', '2h05m', '3d4h', narrow enough for a table cell; it turns to
+    days after one day rather than two, since a column has no room for '47h59m'."""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{int(seconds)}s" if compact else f"{int(seconds)} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m" if compact else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < (24 if compact else 48):
+        if compact:
+            return f"{hours}h{minutes:02d}m"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    if compact:
+        return f"{days}d{hours}h"
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_minutes(value: object) -> str:
+    """A number of minutes from event data (anything else is shown as it is)."""
+    if not isinstance(value, int | float):
+        return str(value)
+    return format_duration(float(value) * 60)
+
+
+def format_clock(
+    at: datetime, *, zone: tzinfo = UTC, fmt: str = "%Y-%m-%d %H:%M", named: bool = True
+) -> str:
+    """A moment on the reader's clock, with the zone's name unless told not to."""
+    local = at.astimezone(zone)
+    return f"{local.strftime(fmt)} {local.tzname() or ''}".strip() if named else local.strftime(fmt)
+
+
+def parse_moment(value: datetime | str | None) -> datetime | None:
+    """A datetime from the API's shape: already one (IncidentOut), or ISO text (JSON)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- the response target -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TargetState:
+    """Where an incident stands against its response target.
+
+    met / missed: acknowledged in time or late (or, with `acknowledged` false, never
+    acknowledged: missed if it went past due, met ("not needed") if it ended first);
+    breached: still unacknowledged and late; ticking: unacknowledged, still in time;
+    none: there is no target to speak of."""
+
+    state: TargetStateName
+    # met/missed: how long acknowledging took (None when never acknowledged);
+    # breached: how long ago it was due; ticking: how long is left.
+    seconds: float | None
+    target_seconds: float
+    acknowledged: bool
+    # breached: when it was breached (or due); ticking: when it is due.
+    at: datetime | None = None
+
+
+def target_state(incident: Mapping[str, Any]) -> TargetState:
+    """From an incident's fields (IncidentOut's dump or the API's JSON)."""
+    target = float(incident.get("response_target_minutes") or 0) * 60
+    acked = parse_moment(incident.get("acknowledged_at"))
+    triggered = parse_moment(incident.get("triggered_at"))
+    breached = bool(incident.get("response_target_breached"))
+    if acked is not None:
+        took = (acked - triggered).total_seconds() if triggered is not None else None
+        return TargetState("missed" if breached else "met", took, target, acknowledged=True)
+    left = incident.get("response_target_seconds_left")
+    if left is None:
+        return TargetState("missed" if breached else "none", None, target, acknowledged=False)
+    if breached or left < 0:
+        at = parse_moment(incident.get("response_target_breached_at")) or parse_moment(
+            incident.get("response_target_due_at")
+        )
+        return TargetState("breached", -left, target, acknowledged=False, at=at)
+    due = parse_moment(incident.get("response_target_due_at"))
+    return TargetState("ticking", left, target, acknowledged=False, at=due)
+
+
+# --- timeline events -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventText:
+    """One timeline event as a sentence."""
+
+    text: str
+    # A coarse group for styling.
+    group: EventGroup = "system"
+    # Free text a person typed (a note), shown as its own block under the sentence.
+    detail: str | None = None
+
+    @property
+    def one_line(self) -> str:
+        return f"{self.text}: {self.detail}" if self.detail else self.text
+
+
+def role_title(value: object) -> str:
+    try:
+        return ROLE_TITLES[Role(str(value))]
+    except ValueError:
+        return str(value).replace("_", " ")
+
+
+def _who(handle: object) -> str:
+    return f"@{handle}" if handle else "nobody"
+
+
+def _change(label: str, d: Mapping[str, Any]) -> str:
+    return f"{label} {d.get('from', '?')} → {d.get('to', '?')}"
+
+
+def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
+    """What happened, for one event type and its data."""
+    match type_:
+        case E.DECLARED:
+            drill = " as a drill" if d.get("drill") else ""
+            return EventText(
+                f"Declared {d.get('severity', '')} on {d.get('service', '?')}{drill}: "
+                f"{d.get('title', '')}",
+                "state",
+            )
+        case E.STATUS_CHANGED:
+            return EventText(_change("Status", d), "state")
+        case E.ACKNOWLEDGED:
+            return EventText("Acknowledged — response-target clock stopped", "state")
+        case E.REOPENED:
+            return EventText("Reopened after resolution", "alarm")
+        case E.SEVERITY_CHANGED:
+            return EventText(_change("Severity", d), "state")
+        case E.SEVERITY_CONFIRMED:
+            return EventText(f"Severity {d.get('severity', '?')} confirmed", "state")
+        case E.ROLE_ASSIGNED:
+            was = f" (took over from {_who(d['previous'])})" if d.get("previous") else ""
+            return EventText(f"{role_title(d.get('role'))}: {_who(d.get('user'))}{was}", "people")
+        case E.ROLE_UNASSIGNED:
+            return EventText(
+                f"{role_title(d.get('role'))} unassigned (was {_who(d.get('previous'))})",
+                "people",
+            )
+        case E.CHECKLIST_ITEM_COMPLETED:
+            how = "ticked by hand" if d.get("by_hand") else "done by event"
+            return EventText(
+                f"Checklist {d.get('item', '?')}. {d.get('name', '')} — {how}", "checklist"
+            )
+        case E.NOTE_ADDED:
+            return EventText("Note", "note", str(d.get("text", "")))
+        case E.UPDATE_PUBLISHED:
+            audience = "public" if d.get("public") else "internal"
+            nxt = d.get("next_update_minutes")
+            then = f"; next update in {format_minutes(nxt)}" if nxt else ""
+            kind = str(d.get("kind", "")).capitalize() or "Stakeholder"
+            return EventText(
+                f"{kind} update published ({audience}, {d.get('status', '?')}{then})", "comms"
+            )
+        case E.RESPONSE_TARGET_BREACHED:
+            return EventText(
+                f"Response target missed: {d.get('severity', '')} must be acknowledged "
+                f"within {format_minutes(d.get('target_minutes'))}",
+                "alarm",
+            )
+        case E.ALERT_ATTACHED:
+            return EventText(f"Alert attached: {d.get('summary', d.get('dedup_key', ''))}")
+        case E.PAGE_SENT:
+            return EventText(f"Paged {_who(d.get('user'))}", "people")
+        case E.ESCALATED:
+            return EventText(f"Escalated to level {d.get('level', '?')}", "alarm")
+        case E.REMINDER_SENT:
+            return EventText("Reminder sent: a stakeholder update is due", "comms")
+        case E.ROOM_OPENED:
+            return EventText(f"Incident room opened: {d.get('url', '')}")
+    facts = ", ".join(f"{k}: {v}" for k, v in sorted(d.items()))
+    return EventText(f"{type_.replace('_', ' ').capitalize()}{' — ' + facts if facts else ''}")
