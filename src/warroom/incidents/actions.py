@@ -13,9 +13,9 @@ from warroom.domain.comms import (
     UpdateStatus,
     plan_update,
 )
-from warroom.domain.lifecycle import OPEN_STATUSES, Status, transition
+from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, transition
 from warroom.domain.roles import Role
-from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity, response_target
+from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
 from warroom.errors import Conflict
 from warroom.incidents import repository
@@ -58,13 +58,7 @@ def _note_breach(session: Session, incident: Incident, *, now: datetime) -> None
     """Record a missed response target the first time any action sees it."""
     if incident.response_target_breached_at is not None:
         return
-    target = response_target(
-        severity=incident.severity,
-        triggered_at=incident.triggered_at,
-        acknowledged_at=incident.acknowledged_at,
-        now=now,
-        targets={incident.severity: incident.response_target_minutes},
-    )
+    target = incident.response_target(now)
     if target.breached:
         incident.response_target_breached_at = target.due_at
         record(
@@ -246,11 +240,12 @@ def do_reopen(session: Session, *, incident_id: int, actor: str, now: datetime) 
     incident = _load_open(session, incident_id)
     if incident.status is not Status.RESOLVED:
         raise Conflict(
-            f"only a resolved incident can be reopened; incident {incident_id} is {incident.status}"
+            f"only a resolved incident can be reopened; incident {incident_id} is "
+            f"{incident.status}",
+            allowed=[str(s) for s in allowed_moves(incident.status)],
         )
-    return do_change_status(
-        session, incident_id=incident_id, status=Status.INVESTIGATING, actor=actor, now=now
-    )
+    _apply_status(session, incident, Status.INVESTIGATING, actor=actor, by_person=True, now=now)
+    return _finish(session, incident, now=now)
 
 
 def do_change_severity(

@@ -19,7 +19,7 @@ from warroom.db.types import str_enum
 from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
-from warroom.domain.severity import Severity
+from warroom.domain.severity import ResponseTarget, Severity, response_target
 from warroom.domain.timeline import EventType
 from warroom.services.models import Service
 from warroom.users.models import User
@@ -56,6 +56,17 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(lazy="joined")
+
+    def response_target(self, now: datetime) -> ResponseTarget:
+        """Where this incident stands against the target stored with its severity."""
+        return response_target(
+            severity=self.severity,
+            triggered_at=self.triggered_at,
+            acknowledged_at=self.acknowledged_at,
+            now=now,
+            targets={self.severity: self.response_target_minutes},
+        )
+
     roles: Mapped[list["IncidentRole"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="incident"
     )

@@ -8,7 +8,7 @@ from warroom.domain import checklist
 from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import Phase, Status, allowed_moves, phase_of
 from warroom.domain.roles import Role
-from warroom.domain.severity import Severity, response_target
+from warroom.domain.severity import Severity
 from warroom.domain.timeline import EventType
 from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.schemas import Handle, In, Out, Text
@@ -106,13 +106,7 @@ class IncidentOut(Out):
 
     @classmethod
     def of(cls, incident: Incident, *, now: datetime) -> "IncidentOut":
-        target = response_target(
-            severity=incident.severity,
-            triggered_at=incident.triggered_at,
-            acknowledged_at=incident.acknowledged_at,
-            now=now,
-            targets={incident.severity: incident.response_target_minutes},
-        )
+        target = incident.response_target(now)
         holders = {r.role: r.user.handle for r in incident.roles}
         closed_or_resolved = incident.status in (Status.RESOLVED, Status.CLOSED)
         return cls(

@@ -35,10 +35,6 @@ def get_service(session: Session, ref: str | int) -> Service:
     return service
 
 
-def find_by_integration_key(session: Session, key: str) -> Service | None:
-    return session.scalar(select(Service).where(Service.integration_key == key))
-
-
 def list_services(session: Session) -> Sequence[Service]:
     return session.scalars(select(Service).order_by(Service.name)).all()
 

@@ -1,8 +1,11 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,40 +14,69 @@ from warroom.domain.errors import DomainError, InvalidTransition
 from warroom.errors import WarroomError
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def field_name(loc: Sequence[Any]) -> str:
+    """Where in the request a validation error is: `title`, `components.db`, `body`."""
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(WarroomError)
-    async def _warroom(_: Request, exc: WarroomError) -> JSONResponse:
-        body: dict[str, Any] = {"detail": exc.message}
-        if exc.allowed is not None:
-            body["allowed"] = exc.allowed
-        return JSONResponse(body, status_code=exc.status_code)
+def summarise(errors: Sequence[Any], *, for_people: bool = False) -> str:
+    """One line for all of them; for people, `next_update_minutes` reads `next update minutes`."""
+    parts = []
+    for e in errors:
+        name = field_name(e.get("loc", ()))
+        parts.append(f"{name.replace('_', ' ') if for_people else name}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts)
 
-    @app.exception_handler(InvalidTransition)
-    async def _transition(_: Request, exc: InvalidTransition) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "allowed": exc.allowed}, status_code=409)
 
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An error an action raised, as the status and words a person or client gets."""
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+    status: int
+    message: str
+    allowed: list[str] | None = None
+
+
+# Every kind of exception that means "refused", not "broken".
+REFUSALS = (WarroomError, DomainError, IntegrityError, ValidationError)
+
+
+def refusal_of(exc: Exception, *, for_people: bool = False) -> Refusal | None:
+    """The one mapping from action errors to HTTP, for the JSON API and the pages alike;
+    None for anything that is not a refusal (a bug, which stays a 500)."""
+    if isinstance(exc, WarroomError):
+        return Refusal(exc.status_code, exc.message, exc.allowed)
+    if isinstance(exc, InvalidTransition):
+        return Refusal(409, str(exc), exc.allowed)
+    if isinstance(exc, DomainError):
+        return Refusal(422, str(exc))
+    if isinstance(exc, ValidationError):
+        return Refusal(422, summarise(exc.errors(), for_people=for_people))
+    if isinstance(exc, IntegrityError):
         # A uniqueness race the action's own check could not see (two requests creating
         # the same handle at once on PostgreSQL). The transaction has rolled back.
-        return JSONResponse(
-            {"detail": "this conflicts with a record written at the same moment; retry"},
-            status_code=409,
-        )
+        return Refusal(409, "this conflicts with a record written at the same moment; retry")
+    return None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def _refused(_: Request, exc: Exception) -> JSONResponse:
+        refusal = refusal_of(exc)
+        if refusal is None:
+            raise exc
+        body: dict[str, Any] = {"detail": refusal.message}
+        if refusal.allowed is not None:
+            body["allowed"] = refusal.allowed
+        return JSONResponse(body, status_code=refusal.status)
+
+    for kind in REFUSALS:
+        app.add_exception_handler(kind, _refused)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _where(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+            {"field": field_name(e.get("loc", ())), "message": e.get("msg", "")}
             for e in exc.errors()
         ]
         if any(e.get("type") == "json_invalid" for e in exc.errors()):

@@ -21,18 +21,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 
 from warroom import __version__
-from warroom.domain.errors import DomainError, InvalidTransition
 from warroom.domain.roles import ROLE_TITLES
 from warroom.domain.severity import MEANING
-from warroom.errors import WarroomError
 from warroom.incidents.presentation import format_clock, format_duration
 from warroom.users.actions import Principal
 from warroom.users.models import UserRole
 from warroom.web.auth import COOKIE, resolve_principal
 from warroom.web.context import AppContext, get_context
+from warroom.web.errors import REFUSALS, refusal_of, summarise
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CSRF_FIELD = "csrf"
@@ -78,37 +76,21 @@ class PageRoute(APIRoute):
                 return exc.response
             except RequestValidationError as exc:
                 errors = list(exc.errors())
-                where = "; ".join(f"{_field(e)}: {e.get('msg', 'invalid')}" for e in errors)
+                where = summarise(errors, for_people=True)
                 sent_form = any(e.get("loc", ("",))[0] == "body" for e in errors)
                 message = f"This {'form' if sent_form else 'address'} is not valid ({where})."
                 return await run_in_threadpool(error_page, request, 400, message)
-            except (WarroomError, DomainError) as exc:
+            except REFUSALS as exc:
                 status, message = error_of(exc)
                 return await run_in_threadpool(error_page, request, status, message)
 
         return handler
 
 
-def _field(error: Any) -> str:
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("path", "query", "body")]
-    return ".".join(loc).replace("_", " ") or "input"
-
-
 def error_of(exc: Exception) -> tuple[int, str]:
     """The HTTP status and a sentence for the page, for any error an action raises."""
-    if isinstance(exc, WarroomError):
-        return exc.status_code, exc.message
-    if isinstance(exc, ValidationError):
-        parts = []
-        for e in exc.errors():
-            name = ".".join(str(p) for p in e.get("loc", ())) or "input"
-            parts.append(f"{name.replace('_', ' ')}: {e.get('msg', 'invalid')}")
-        return 422, "; ".join(parts)
-    if isinstance(exc, InvalidTransition):
-        return 409, str(exc)
-    if isinstance(exc, DomainError):
-        return 422, str(exc)
-    return 400, str(exc)
+    refusal = refusal_of(exc, for_people=True)
+    return (refusal.status, refusal.message) if refusal else (400, str(exc))
 
 
 # --- who is asking -------------------------------------------------------------------

@@ -8,16 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from warroom.domain import checklist
-from warroom.domain.errors import DomainError
 from warroom.domain.roles import Role
-from warroom.errors import NotFound, WarroomError
+from warroom.errors import NotFound
 from warroom.incidents import actions
 from warroom.incidents.schemas import IncidentId, NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
 from warroom.web.context import AppContext
+from warroom.web.errors import REFUSALS
 from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer, error_of, redirect
 from warroom.web.pages.views import incident_page
 
@@ -45,7 +44,7 @@ def _act(
     try:
         with ctx.db.write() as session:
             change(session, now)
-    except (WarroomError, DomainError, ValidationError) as exc:
+    except REFUSALS as exc:
         status_code, message = error_of(exc)
         # When the incident itself is missing, rendering raises NotFound again and the
         # route answers with a plain 404 page.

@@ -5,9 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import OPEN_STATUSES, Status
 from warroom.domain.severity import Severity
 from warroom.errors import WarroomError
@@ -15,6 +13,7 @@ from warroom.incidents import actions, repository
 from warroom.incidents.schemas import IncidentId, IncidentIn, IncidentOut
 from warroom.services.repository import list_services
 from warroom.web.context import AppContext
+from warroom.web.errors import REFUSALS
 from warroom.web.pages.base import (
     PageCtx,
     PageRoute,
@@ -184,7 +183,7 @@ def declare(
                 targets=ctx.settings.response_targets_minutes,
             )
             new_id = incident.id
-    except (WarroomError, DomainError, ValidationError) as exc:
+    except REFUSALS as exc:
         status_code, message = error_of(exc)
         return _declare_form(request, ctx, who, form=form, error=message, status_code=status_code)
     return redirect(f"/incidents/{new_id}?ok=declared")
