@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     response_targets_minutes: dict[Severity, float] = Field(
         default_factory=lambda: dict(DEFAULT_RESPONSE_TARGETS_MINUTES)
     )
+    # Events per minute per integration key (per process); 0 turns the limit off.
+    intake_rate_limit: int = Field(default=600, ge=0)
+    # A revoked or rotated integration key stops working within this many seconds.
+    intake_key_cache_seconds: float = Field(default=10.0, ge=0)
+    # Incident rooms (optional; Slack wins if both are set).
+    slack_bot_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    matrix_homeserver: str | None = None
+    matrix_access_token: str | None = None
     # Served pages refresh themselves this often (seconds); 0 turns live refresh off.
     live_refresh_seconds: int = Field(default=15, ge=0)
 

@@ -1,8 +1,10 @@
 """Imports every context's tables so Base.metadata knows the whole schema."""
 
+from warroom.alerts import models as alerts
 from warroom.db.base import Base
+from warroom.engine import models as engine
 from warroom.incidents import models as incidents
 from warroom.services import models as services
 from warroom.users import models as users
 
-__all__ = ["Base", "incidents", "services", "users"]
+__all__ = ["Base", "alerts", "engine", "incidents", "services", "users"]

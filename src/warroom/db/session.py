@@ -13,7 +13,10 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """Migrations pass foreign_keys=False: SQLite alters a table by copying and dropping
+    it, and with foreign keys on, dropping it would cascade-delete the rows that refer
+    to it."""
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -24,7 +27,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # We issue BEGIN ourselves (below), so the driver must not.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=10000")
         if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
             cursor.execute("PRAGMA journal_mode=WAL")

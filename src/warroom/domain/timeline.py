@@ -22,6 +22,10 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     REMINDER_SENT = "reminder_sent"
     ROOM_OPENED = "room_opened"
+    ROOM_INVITED = "room_invited"
+    ROOM_MESSAGE_POSTED = "room_message_posted"
+    COMPONENT_STATUS_CHANGED = "component_status_changed"
+    AUTOMATION_FAILED = "automation_failed"
 
 
 SYSTEM_ACTOR = "warroom"

@@ -4,15 +4,19 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from warroom.alerts.repository import acknowledge_open_alerts, resolve_open_alerts
 from warroom.domain import checklist
+from warroom.domain.alerts import key_digest
 from warroom.domain.comms import (
     UpdateFacts,
     UpdateKind,
     UpdateStatus,
     plan_update,
 )
+from warroom.domain.components import ComponentStatus
 from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, transition
 from warroom.domain.roles import Role
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
@@ -125,7 +129,10 @@ def do_declare(
     drill: bool = False,
     started_at: datetime | None = None,
     created_by_id: int | None = None,
+    dedup_key: str | None = None,
 ) -> Incident:
+    """With a dedup_key (an alert's), the database refuses a second open incident for the
+    same key and service: IntegrityError at the flush, for the caller to attach instead."""
     svc = get_service(session, service)
     incident = Incident(
         title=title,
@@ -140,6 +147,8 @@ def do_declare(
         response_target_minutes=targets[severity],
         created_by_id=created_by_id,
         updated_at=now,
+        dedup_key=dedup_key,
+        open_dedup_key=key_digest(dedup_key) if dedup_key is not None else None,
     )
     session.add(incident)
     session.flush()
@@ -174,6 +183,7 @@ def _apply_status(
     )
     if change.acknowledges:
         incident.acknowledged_at = now
+        acknowledge_open_alerts(session, incident.id, now=now)
         _note_breach(session, incident, now=now)
         record(session, incident, EventType.ACKNOWLEDGED, actor=actor, at=now)
     incident.status = change.new
@@ -191,8 +201,58 @@ def _apply_status(
         record(session, incident, EventType.REOPENED, actor=actor, at=now)
     if change.resolves:
         incident.resolved_at = now
+        # Its alerts end with it, so the next trigger of the same key opens a new incident
+        # (as the Events API documents) instead of attaching to a resolved one.
+        incident.open_dedup_key = None
+        resolve_open_alerts(session, incident.id, now=now)
+        _restore_component(session, incident, now=now)
     if change.closes:
         incident.closed_at = now
+
+
+def apply_status(
+    session: Session,
+    incident: Incident,
+    status: Status,
+    *,
+    actor: str,
+    by_person: bool,
+    now: datetime,
+) -> Incident:
+    """A status move on an incident the caller already holds (intake, the engine)."""
+    _note_breach(session, incident, now=now)
+    _apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
+    return _finish(session, incident, now=now)
+
+
+def _restore_component(session: Session, incident: Incident, *, now: datetime) -> None:
+    """Automation marked the component when alerts opened an incident; once the service
+    has no open incident left, the component is operational again."""
+    service = incident.service
+    if not service.mark_component or service.component_status == ComponentStatus.OPERATIONAL:
+        return
+    still_open = session.scalar(
+        select(func.count())
+        .select_from(Incident)
+        .where(
+            Incident.service_id == service.id,
+            Incident.id != incident.id,
+            Incident.status.in_(OPEN_STATUSES),
+        )
+    )
+    if still_open:
+        return
+    record(
+        session,
+        incident,
+        EventType.COMPONENT_STATUS_CHANGED,
+        actor=SYSTEM_ACTOR,
+        at=now,
+        component=service.component or service.name,
+        automatic=True,
+        **{"from": service.component_status, "to": str(ComponentStatus.OPERATIONAL)},
+    )
+    service.component_status = ComponentStatus.OPERATIONAL
 
 
 def do_change_status(
@@ -209,9 +269,7 @@ def do_change_status(
     incident = _load_open(session, incident_id)
     if status is incident.status:
         return incident
-    _note_breach(session, incident, now=now)
-    _apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
-    return _finish(session, incident, now=now)
+    return apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
 
 
 def do_acknowledge(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:

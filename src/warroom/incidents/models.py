@@ -27,7 +27,12 @@ from warroom.users.models import User
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_status_severity", "status", "severity"),)
+    __table_args__ = (
+        Index("ix_incidents_status_severity", "status", "severity"),
+        # One open incident per alert key and service, enforced by the database so two
+        # engines racing on the same alert open exactly one.
+        UniqueConstraint("service_id", "open_dedup_key", name="uq_incidents_service_open_dedup"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -52,6 +57,10 @@ class Incident(Base):
     response_target_minutes: Mapped[float] = mapped_column(Float)
     response_target_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The alert key that opened it (dedup_key, or an Alertmanager/Grafana group), kept
+    # for repeat-incident reports; open_dedup_key is its digest while the incident is open.
+    dedup_key: Mapped[str | None] = mapped_column(String(1024))
+    open_dedup_key: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,15 +1,18 @@
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from warroom.errors import Conflict
+from warroom.errors import Conflict, Invalid, NotFound
 from warroom.services import repository
-from warroom.services.models import Service
+from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
+from warroom.users.repository import get_user
+from warroom.users.security import hash_token
 
-
-def new_integration_key() -> str:
-    return secrets.token_hex(16)
+KEY_PREFIX = "wri_"
 
 
 def _ensure_name_free(session: Session, name: str, *, but: Service | None = None) -> None:
@@ -20,45 +23,190 @@ def _ensure_name_free(session: Session, name: str, *, but: Service | None = None
         raise Conflict("a service name cannot be only digits: paths use digits for ids")
 
 
+def _check_responders(session: Session, handles: Sequence[str] | None) -> None:
+    for handle in handles or ():
+        get_user(session, handle)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    key: IntegrationKey
+    secret: str
+
+
+def _issue(key: IntegrationKey) -> str:
+    secret = KEY_PREFIX + secrets.token_hex(16)
+    key.key_hash = hash_token(secret)
+    key.prefix = secret[:10]
+    return secret
+
+
+def do_create_integration_key(
+    session: Session, *, service: Service, name: str = "", now: datetime
+) -> IssuedKey:
+    key = IntegrationKey(service_id=service.id, name=name, created_at=now)
+    secret = _issue(key)
+    session.add(key)
+    session.flush()
+    return IssuedKey(key, secret)
+
+
+def _get_key(session: Session, service: Service, key_id: int) -> IntegrationKey:
+    key = session.get(IntegrationKey, key_id)
+    if key is None or key.service_id != service.id:
+        raise NotFound(f"service '{service.name}' has no integration key {key_id}")
+    return key
+
+
+def do_rotate_integration_key(
+    session: Session, *, service: Service, key_id: int, now: datetime
+) -> IssuedKey:
+    """A new secret for the same key: the old one stops working at once."""
+    key = _get_key(session, service, key_id)
+    if key.revoked_at is not None:
+        raise Conflict(f"integration key {key_id} is revoked; create a new one instead")
+    secret = _issue(key)
+    key.created_at = now
+    session.flush()
+    return IssuedKey(key, secret)
+
+
+def do_revoke_integration_key(
+    session: Session, *, service: Service, key_id: int, now: datetime
+) -> IntegrationKey:
+    key = _get_key(session, service, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = now
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedService:
+    service: Service
+    first_key: IssuedKey
+
+
 def do_create_service(
     session: Session,
     *,
     name: str,
-    description: str = "",
-    component: str | None = None,
     now: datetime,
-) -> Service:
+    description: str | None = None,
+    component: str | None = None,
+    severity_rules: list[dict[str, Any]] | None = None,
+    responders: list[str] | None = None,
+    open_room: bool | None = None,
+    post_initial_message: bool | None = None,
+    mark_component: bool | None = None,
+) -> CreatedService:
     _ensure_name_free(session, name)
+    _check_responders(session, responders)
     service = Service(
         name=name,
-        description=description,
-        component=component,
-        integration_key=new_integration_key(),
+        description=description or "",
+        component=component or None,
+        component_status="operational",
+        severity_rules=severity_rules or [],
+        responders=responders or [],
+        open_room=True if open_room is None else open_room,
+        post_initial_message=True if post_initial_message is None else post_initial_message,
+        mark_component=True if mark_component is None else mark_component,
         created_at=now,
     )
     session.add(service)
     session.flush()
-    return service
+    return CreatedService(service, do_create_integration_key(session, service=service, now=now))
 
 
-def do_update_service(
-    session: Session,
-    *,
-    ref: str | int,
-    name: str | None = None,
-    description: str | None = None,
-    component: str | None = None,
-    rotate_integration_key: bool = False,
-) -> Service:
+def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Service:
+    """Fields left out (None) stay as they are."""
     service = repository.get_service(session, ref)
+    name = changes.pop("name", None)
     if name is not None and name != service.name:
         _ensure_name_free(session, name, but=service)
         service.name = name
-    if description is not None:
-        service.description = description
-    if component is not None:
-        service.component = component or None
-    if rotate_integration_key:
-        service.integration_key = new_integration_key()
+    _check_responders(session, changes.get("responders"))
+    for field, value in changes.items():
+        if value is None:
+            continue
+        if field == "component":
+            value = value or None
+        setattr(service, field, value)
     session.flush()
     return service
+
+
+def do_start_maintenance(
+    session: Session,
+    *,
+    service: Service,
+    ends_at: datetime,
+    now: datetime,
+    actor: str,
+    starts_at: datetime | None = None,
+    reason: str = "",
+) -> MaintenanceWindow:
+    starts = starts_at or now
+    if ends_at <= starts:
+        raise Invalid("a maintenance window must end after it starts")
+    window = MaintenanceWindow(
+        service_id=service.id,
+        starts_at=starts,
+        ends_at=ends_at,
+        reason=reason,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(window)
+    session.flush()
+    return window
+
+
+def do_end_maintenance(
+    session: Session, *, service: Service, window_id: int, now: datetime
+) -> MaintenanceWindow:
+    window = session.get(MaintenanceWindow, window_id)
+    if window is None or window.service_id != service.id:
+        raise NotFound(f"service '{service.name}' has no maintenance window {window_id}")
+    if window.ends_at > now:
+        window.ends_at = max(now, window.starts_at)
+    return window
+
+
+def do_create_silence(
+    session: Session,
+    *,
+    service: Service,
+    matchers: list[dict[str, str]],
+    ends_at: datetime,
+    now: datetime,
+    actor: str,
+    starts_at: datetime | None = None,
+    comment: str = "",
+) -> Silence:
+    starts = starts_at or now
+    if ends_at <= starts:
+        raise Invalid("a silence must end after it starts")
+    silence = Silence(
+        service_id=service.id,
+        matchers=matchers,
+        starts_at=starts,
+        ends_at=ends_at,
+        comment=comment,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(silence)
+    session.flush()
+    return silence
+
+
+def do_expire_silence(
+    session: Session, *, service: Service, silence_id: int, now: datetime
+) -> Silence:
+    silence = session.get(Silence, silence_id)
+    if silence is None or silence.service_id != service.id:
+        raise NotFound(f"service '{service.name}' has no silence {silence_id}")
+    if silence.ends_at > now:
+        silence.ends_at = max(now, silence.starts_at)
+    return silence

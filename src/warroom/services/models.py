@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.db.base import Base, UTCDateTime
@@ -14,6 +15,66 @@ class Service(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # The status-page component this service shows as; defaults to the service name.
     component: Mapped[str | None] = mapped_column(String(100))
-    # Identifies the service to inbound integrations; it can only ingest alerts.
-    integration_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the status page says about that component, set by automation or by hand.
+    component_status: Mapped[str] = mapped_column(String(32), default="operational")
+    # [{"match": {"label": "value" | "=~regex" …}, "severity": "SEV-1"}]: first match wins.
+    severity_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Handles invited to an incident room when an alert opens an incident (until on-call
+    # schedules decide who is paged).
+    responders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Automation on incidents opened by alerts; each step can be turned off.
+    open_room: Mapped[bool] = mapped_column(default=True)
+    post_initial_message: Mapped[bool] = mapped_column(default=True)
+    mark_component: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IntegrationKey(Base):
+    """Lets a monitoring system send alerts to one service, and do nothing else."""
+
+    __tablename__ = "integration_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), default="")
+    # Only the SHA-256 is kept, like API tokens; the key is shown when it is made.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MaintenanceWindow(Base):
+    """While it runs, the service's alerts are kept but open no incident."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Silence(Base):
+    """Like a maintenance window, for the alerts its label matchers select."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    # [{"name": "alertname", "value": "DiskFull", "op": "="}]
+    matchers: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

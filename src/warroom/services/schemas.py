@@ -1,27 +1,71 @@
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
-from warroom.schemas import In, Out
+from warroom.domain.alerts import Matcher, MatchOp, SeverityRule
+from warroom.domain.severity import Severity
+from warroom.schemas import Handle, In, Out
 
 ServiceName = Annotated[
     str, StringConstraints(pattern=r"^\w[\w .:-]{0,99}$", strip_whitespace=True)
 ]
 Component = Annotated[str, StringConstraints(max_length=100)]
+Short = Annotated[str, StringConstraints(max_length=500)]
 
 
-class ServiceIn(In):
-    name: ServiceName
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    component: Component | None = None
+class MatcherIn(In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    value: Annotated[str, StringConstraints(max_length=500)]
+    op: MatchOp = MatchOp.EQ
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> "MatcherIn":
+        if self.op in (MatchOp.RE, MatchOp.NRE):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(
+                    f"'{self.value}' is not a valid regular expression: {exc}"
+                ) from None
+        return self
+
+    def to_domain(self) -> Matcher:
+        return Matcher(self.name, self.value, self.op)
 
 
-class ServicePatch(In):
-    name: ServiceName | None = None
+class SeverityRuleIn(In):
+    matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
+    severity: Severity
+
+    def to_domain(self) -> SeverityRule:
+        return SeverityRule(tuple(m.to_domain() for m in self.matchers), self.severity)
+
+
+class _ServiceFields(In):
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     component: Component | None = None
-    rotate_integration_key: bool = False
+    severity_rules: list[SeverityRuleIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="first rule whose matchers all match an alert sets its incident's "
+        "severity; otherwise critical→SEV-1, error→SEV-2, warning→SEV-3, info→SEV-4",
+    )
+    responders: list[Handle] | None = Field(
+        default=None, max_length=50, description="invited to incident rooms"
+    )
+    open_room: bool | None = None
+    post_initial_message: bool | None = None
+    mark_component: bool | None = None
+
+
+class ServiceIn(_ServiceFields):
+    name: ServiceName
+
+
+class ServicePatch(_ServiceFields):
+    name: ServiceName | None = None
 
 
 class ServiceOut(Out):
@@ -29,6 +73,68 @@ class ServiceOut(Out):
     name: str
     description: str
     component: str | None
-    # Only admins see it: the key lets anyone who holds it open incidents.
-    integration_key: str | None
+    component_status: str
+    severity_rules: list[dict[str, Any]]
+    responders: list[str]
+    open_room: bool
+    post_initial_message: bool
+    mark_component: bool
+    # Only in the answer to creating the service: its first integration key, shown once.
+    integration_key: str | None = None
+    created_at: datetime
+
+
+class IntegrationKeyIn(In):
+    name: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class IntegrationKeyOut(Out):
+    id: int
+    service: str
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+    # Shown once, when the key is made or rotated; only its hash is stored.
+    key: str | None = None
+
+
+class MaintenanceWindowIn(In):
+    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
+    ends_at: AwareDatetime
+    reason: Short = ""
+
+
+class MaintenanceWindowOut(Out):
+    id: int
+    service_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class SilenceIn(In):
+    matchers: list[MatcherIn] = Field(min_length=1, max_length=20)
+    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
+    ends_at: AwareDatetime
+    comment: Short = ""
+
+    @field_validator("matchers")
+    @classmethod
+    def _not_match_everything(cls, v: list[MatcherIn]) -> list[MatcherIn]:
+        if all(m.op is MatchOp.RE and m.value in (".*", ".+") for m in v):
+            raise ValueError("a silence must select some alerts; use a maintenance window")
+        return v
+
+
+class SilenceOut(Out):
+    id: int
+    service_id: int
+    matchers: list[dict[str, str]]
+    starts_at: datetime
+    ends_at: datetime
+    comment: str
+    created_by: str
     created_at: datetime

@@ -31,6 +31,8 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.RESPONDER)
     contacts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Chat identities for incident rooms: {"slack": "U012AB3CD", "matrix": "@ann:example.org"}
+    chat_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

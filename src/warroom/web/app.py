@@ -1,12 +1,18 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from warroom import __version__
+from warroom.alerts import api as alerts_api
+from warroom.alerts.intake import Intake
 from warroom.clock import Clock, SystemClock
 from warroom.db.session import Database
 from warroom.incidents import api as incidents_api
+from warroom.integrations import api as integrations_api
+from warroom.integrations.keys import KeyResolver, RateLimiter
 from warroom.services import api as services_api
 from warroom.settings import Settings, get_settings
 from warroom.users import api as users_api
@@ -25,13 +31,25 @@ def create_app(
     acting_as: str | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    db = db or Database(settings.database_url)
+    clock = clock or SystemClock()
     ctx = AppContext(
         settings=settings,
-        db=db or Database(settings.database_url),
-        clock=clock or SystemClock(),
+        db=db,
+        clock=clock,
+        intake=Intake(db, clock, settings.response_targets_minutes),
+        keys=KeyResolver(db, ttl_seconds=settings.intake_key_cache_seconds),
+        limiter=RateLimiter(settings.intake_rate_limit),
         acting_as=acting_as,
     )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.intake.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="warroom",
         version=__version__,
         # Swagger UI and ReDoc load their code from a CDN; warroom serves nothing from
@@ -52,6 +70,8 @@ def create_app(
     app.include_router(users_api.router)
     app.include_router(services_api.router)
     app.include_router(incidents_api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(integrations_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

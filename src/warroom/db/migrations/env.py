@@ -8,7 +8,7 @@ config = context.config
 url = config.get_main_option("sqlalchemy.url")
 assert url is not None
 
-engine = make_engine(url, poolclass=pool.NullPool)
+engine = make_engine(url, poolclass=pool.NullPool, foreign_keys=False)
 with engine.connect() as connection:
     context.configure(
         connection=connection,
