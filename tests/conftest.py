@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -148,3 +149,33 @@ def people(db: Database, clock: FakeClock) -> Personas:
         viewer=made["vic"],
         outsider=Persona("mallory", "wr_not-a-token-anyone-issued"),
     )
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """warroom served over real HTTP on the test's database."""
+
+    url: str
+    db: Database
+    admin: Persona
+    client: httpx.Client
+
+    def service(self, name: str = "checkout", **fields: object) -> tuple[dict[str, object], str]:
+        """A new service and its integration key."""
+        r = self.client.post(
+            "/api/v1/services", json={"name": name, **fields}, headers=self.admin.headers
+        )
+        assert r.status_code == 201, r.text
+        body: dict[str, object] = r.json()
+        return body, str(body["integration_key"])
+
+
+@pytest.fixture
+def live(db: Database, clock: FakeClock, people: Personas) -> Iterator[LiveServer]:
+    """Runs on SQLite and PostgreSQL, like `db`. Uses the FakeClock: move it to make
+    response targets pass; real clients never see the difference."""
+    from tests.servers import serve_app
+
+    app = create_app(Settings(database_url=db.url), db=db, clock=clock)
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield LiveServer(url, db, people.admin, client)

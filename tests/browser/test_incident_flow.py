@@ -2,18 +2,15 @@
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import missing
+from tests.servers import free_port, serve_app
 from warroom.clock import SystemClock
 from warroom.db.migrate import upgrade
 from warroom.db.session import Database
@@ -46,13 +43,6 @@ class Server:
     token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
@@ -71,22 +61,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         do_create_user(session, handle="tom", name="Tom Tech", now=now)
         do_create_service(session, name="checkout", now=now)
         do_create_service(session, name="payments-api", now=now)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(database_url=url, base_url=base, live_refresh_seconds=1)
     app = create_app(settings, db=db, clock=SystemClock())
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the warroom server did not start")
-        time.sleep(0.05)
-    yield Server(base, db, token)
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app, port=port):
+        yield Server(base, db, token)
     db.dispose()
 
 

@@ -12,6 +12,7 @@ from warroom.clock import Clock, SystemClock
 from warroom.db.session import Database
 from warroom.incidents import api as incidents_api
 from warroom.integrations import api as integrations_api
+from warroom.integrations import monitoring_api
 from warroom.integrations.keys import KeyResolver, RateLimiter
 from warroom.services import api as services_api
 from warroom.settings import Settings, get_settings
@@ -72,6 +73,7 @@ def create_app(
     app.include_router(incidents_api.router)
     app.include_router(alerts_api.router)
     app.include_router(integrations_api.router)
+    app.include_router(monitoring_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
