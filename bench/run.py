@@ -1,24 +1,15 @@
-"""HTTP benchmarks for `make bench`: a real `warroom serve` process driven by wrk.
-
-Measures declaring incidents (a write transaction with timeline and checklist rows),
-listing incidents and reading one, on SQLite (and PostgreSQL when
-WARROOM_BENCH_POSTGRES_URL is set). Prints a line per figure; the last line is JSON.
-"""
+"""API benchmark (`make bench`): declaring incidents (a write with timeline rows), listing
+them and reading one, against a real `warroom serve` driven by wrk, on SQLite and on
+PostgreSQL when WARROOM_BENCH_POSTGRES_URL is set. The last line printed is JSON."""
 
 import json
 import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 
+from bench.common import lua_post, warroom_server, wrk
 from warroom.clock import SystemClock
 from warroom.db.migrate import upgrade
 from warroom.db.session import Database
@@ -28,12 +19,6 @@ from warroom.users.models import UserRole
 
 SECONDS = int(os.environ.get("WARROOM_BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("WARROOM_BENCH_CONNECTIONS", "8"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(url: str) -> str:
@@ -48,91 +33,37 @@ def seed(url: str) -> str:
     return secret
 
 
-def wrk(url: str, token: str, *, method: str = "GET", body: str | None = None) -> dict[str, float]:
-    script = (
-        f'wrk.method = "{method}"\n'
-        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-    )
-    if body is not None:
-        script += f"wrk.body = {json.dumps(body)}\n"
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(script)
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(CONNECTIONS),
-            "-d",
-            f"{SECONDS}s",
-            "--latency",
-            "-s",
-            f.name,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    Path(f.name).unlink()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    pct = {}
-    for label in ("50", "99"):
-        m = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
-        assert m, out
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-        pct[label] = float(m.group(1)) * scale
-    return {
-        "rps": rps,
-        "p50_ms": pct["50"],
-        "p99_ms": pct["99"],
-        "non_2xx": int(errors.group(1)) if errors else 0,
-    }
-
-
 def run(label: str, url: str) -> dict[str, dict[str, float]]:
     token = seed(url)
-    port = free_port()
-    env = dict(os.environ, WARROOM_DATABASE_URL=url, WARROOM_LIVE_REFRESH_SECONDS="0")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "serve", "--port", str(port), "--no-engine"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        declare = json.dumps(
-            {"title": "Checkout errors", "severity": "SEV-2", "service": "checkout"}
-        )
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    get = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in auth.items())
+    declare = json.dumps({"title": "Checkout errors", "severity": "SEV-2", "service": "checkout"})
+    with warroom_server(url) as base:
         results = {
-            "declare": wrk(f"{base}/api/v1/incidents", token, method="POST", body=declare),
-            "list50": wrk(f"{base}/api/v1/incidents?limit=50", token),
-            "show": wrk(f"{base}/api/v1/incidents/1", token),
+            "declare": wrk(
+                f"{base}/api/v1/incidents",
+                lua_post(auth, declare),
+                seconds=SECONDS,
+                connections=CONNECTIONS,
+            ),
+            "list50": wrk(
+                f"{base}/api/v1/incidents?limit=50", get, seconds=SECONDS, connections=CONNECTIONS
+            ),
+            "show": wrk(
+                f"{base}/api/v1/incidents/1", get, seconds=SECONDS, connections=CONNECTIONS
+            ),
         }
-    finally:
-        server.terminate()
-        server.wait(10)
-    for name, figures in results.items():
+    for name, f in results.items():
         print(
-            f"{label:8} {name:8} {figures['rps']:8.0f} req/s  p50 {figures['p50_ms']:7.2f} ms"
-            f"  p99 {figures['p99_ms']:7.2f} ms  non-2xx {figures['non_2xx']}"
+            f"{label:8} {name:8} {f['rps']:8.0f} req/s  p50 {f['p50_ms']:7.2f} ms"
+            f"  p99 {f['p99_ms']:7.2f} ms  non-2xx {f['non_2xx']}"
         )
     return results
 
 
 def main() -> None:
     if shutil.which("wrk") is None:
-        sys.exit("bench needs wrk: apt-get install -y wrk")
+        raise SystemExit("bench needs wrk: apt-get install -y wrk")
     figures: dict[str, object] = {"seconds": SECONDS, "connections": CONNECTIONS}
     with tempfile.TemporaryDirectory() as tmp:
         figures["sqlite"] = run("sqlite", f"sqlite:///{tmp}/bench.db")
@@ -147,6 +78,7 @@ def main() -> None:
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
     print(json.dumps(figures))
 
 

@@ -1,20 +1,28 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and
 PostgreSQL: a model change without its migration fails here."""
 
+import hashlib
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, select, text
 
 from tests.conftest import POSTGRES_URL, missing
+from warroom.clock import FakeClock
 from warroom.db.migrate import pending, upgrade
 from warroom.db.models import Base
-from warroom.db.session import make_engine
+from warroom.db.session import Database, make_engine
+from warroom.incidents.models import Incident
+from warroom.services.models import IntegrationKey, Service
+from warroom.settings import Settings
+from warroom.web.app import create_app
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -80,3 +88,54 @@ def test_it_reports_a_fresh_database_as_pending(empty_url: str) -> None:
         assert pending(engine)
     finally:
         engine.dispose()
+
+
+def test_it_keeps_a_pre_intake_integration_key_ingesting_after_the_upgrade(
+    empty_url: str,
+) -> None:
+    # Revision 0003 (alert intake) moved each service's plain integration_key column to
+    # integration_keys, hashed; monitoring already pointed at warroom must keep working.
+    old_key = "0123456789abcdef0123456789abcdef"
+    upgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO services (name, description, integration_key, created_at) "
+                    "VALUES ('legacy', '', :key, :at)"
+                ),
+                {"key": old_key, "at": datetime(2025, 6, 1, 12, 0, tzinfo=UTC)},
+            )
+    finally:
+        engine.dispose()
+
+    upgrade(empty_url)
+    assert _diffs(empty_url) == []
+    db = Database(empty_url)
+    try:
+        with db.read() as session:
+            [key] = session.scalars(select(IntegrationKey)).all()
+            assert key.key_hash == hashlib.sha256(old_key.encode()).hexdigest()
+            assert key.prefix == old_key[:10]
+            assert key.revoked_at is None
+            assert key.service_id == session.scalar(select(Service.id))
+        with TestClient(
+            create_app(Settings(database_url=empty_url), db=db, clock=FakeClock())
+        ) as c:
+            r = c.post(
+                "/integrations/events/v2/enqueue",
+                json={
+                    "routing_key": old_key,
+                    "event_action": "trigger",
+                    "dedup_key": "after-upgrade",
+                    "payload": {"summary": "still wired", "source": "mon", "severity": "error"},
+                },
+            )
+            assert r.status_code == 202, r.text
+        with db.read() as session:
+            [incident] = session.scalars(select(Incident)).all()
+            assert incident.service.name == "legacy"
+            assert incident.dedup_key == "after-upgrade"
+    finally:
+        db.dispose()

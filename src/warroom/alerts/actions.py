@@ -3,7 +3,8 @@ and the automation a new incident starts. One transaction per call."""
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +21,7 @@ from warroom.domain.alerts import (
     Matcher,
     MatchOp,
     SeverityRule,
+    Window,
     incident_severity,
     key_digest,
     suppressed_by,
@@ -88,30 +90,55 @@ def do_ingest(
     now: datetime,
     integration_key_id: int | None = None,
     targets: Mapping[Severity, float] = DEFAULT_RESPONSE_TARGETS_MINUTES,
+    windows: Sequence[Window] | None = None,
 ) -> IngestResult:
+    """`windows`: the service's maintenance windows and silences in force now, when the
+    caller already has them (intake loads them once per batch)."""
     match event.action:
         case AlertAction.TRIGGER:
-            return _trigger(session, service, event, now, integration_key_id, targets)
+            return _trigger(session, service, event, now, integration_key_id, targets, windows)
         case AlertAction.ACKNOWLEDGE:
             return _acknowledge(session, service, event, now)
         case AlertAction.RESOLVE:
             return _resolve(session, service, event, now)
 
 
-def _refresh(alert: Alert, event: AlertEvent, digest: str, now: datetime) -> IngestResult:
-    if alert.payload_hash == digest:
-        return IngestResult(Outcome.UNCHANGED, event.alert_key, alert.id, alert.incident_id)
-    alert.summary = event.summary
-    alert.severity = event.severity
-    alert.source_name = event.source_name
-    alert.labels = dict(event.labels)
-    alert.annotations = dict(event.annotations)
-    alert.details = dict(event.details)
-    alert.links = [dict(link) for link in event.links]
-    alert.payload_hash = digest
-    alert.last_event_at = now
-    alert.event_count += 1
-    return IngestResult(Outcome.DEDUPLICATED, event.alert_key, alert.id, alert.incident_id)
+def _guard(session: Session) -> AbstractContextManager[object]:
+    """Where a concurrent writer can insert the same open alert or incident between our
+    look and our insert (PostgreSQL, several processes), a savepoint lets the loser of
+    the race roll back just the insert and attach instead. SQLite's write lock is held
+    from BEGIN IMMEDIATE to commit, so no such race exists and the savepoint would only
+    cost time."""
+    if session.get_bind().dialect.name == "sqlite":
+        return nullcontext()
+    return session.begin_nested()
+
+
+def _refresh(
+    session: Session, service: Service, event: AlertEvent, open_key: str, digest: str, now: datetime
+) -> IngestResult | None:
+    """Another event of an open alert: one UPDATE when its content changed, nothing when it
+    did not. None when the service has no open alert with this key."""
+    changed = repository.update_open_alert(
+        session,
+        service_id=service.id,
+        open_key=open_key,
+        payload_hash=digest,
+        now=now,
+        summary=event.summary,
+        severity=event.severity,
+        source_name=event.source_name,
+        labels=dict(event.labels),
+        annotations=dict(event.annotations),
+        details=dict(event.details),
+        links=[dict(link) for link in event.links],
+    )
+    if changed is not None:
+        return IngestResult(Outcome.DEDUPLICATED, event.alert_key, *changed)
+    same = repository.open_alert_ids(session, service.id, open_key)
+    if same is not None:
+        return IngestResult(Outcome.UNCHANGED, event.alert_key, *same)
+    return None
 
 
 def _trigger(
@@ -121,12 +148,13 @@ def _trigger(
     now: datetime,
     integration_key_id: int | None,
     targets: Mapping[Severity, float],
+    windows: Sequence[Window] | None,
 ) -> IngestResult:
     open_key = key_digest(event.alert_key)
     digest = payload_hash(event)
-    existing = repository.find_open_alert(session, service.id, open_key)
-    if existing is not None:
-        return _refresh(existing, event, digest, now)
+    known = _refresh(session, service, event, open_key, digest, now)
+    if known is not None:
+        return _release_if_held(session, service, event, known, now, targets, windows)
     alert = Alert(
         service_id=service.id,
         integration_key_id=integration_key_id,
@@ -149,22 +177,60 @@ def _trigger(
         payload_hash=digest,
     )
     try:
-        with session.begin_nested():
+        with _guard(session):
             session.add(alert)
             session.flush()
     except IntegrityError:
         # Another process inserted the same open alert between our look and our insert
         # (the savepoint's rollback has already dropped ours from the session).
-        raced = repository.find_open_alert(session, service.id, open_key)
+        raced = _refresh(session, service, event, open_key, digest, now)
         if raced is None:
             raise
-        return _refresh(raced, event, digest, now)
+        return _release_if_held(session, service, event, raced, now, targets, windows)
 
-    reason = suppressed_by(event, active_windows(session, service.id, now), now)
+    if windows is None:
+        windows = active_windows(session, service.id, now)
+    reason = suppressed_by(event, windows, now)
     if reason is not None:
         alert.suppressed_by = reason
         return IngestResult(Outcome.SUPPRESSED, event.alert_key, alert.id)
+    return _attach(session, service, alert, event, now, targets)
 
+
+def _release_if_held(
+    session: Session,
+    service: Service,
+    event: AlertEvent,
+    known: IngestResult,
+    now: datetime,
+    targets: Mapping[Severity, float],
+    windows: Sequence[Window] | None,
+) -> IngestResult:
+    """Another trigger of an open alert. One with no incident was held back by a
+    maintenance window or silence; monitoring keeps resending a firing alert, and once
+    nothing holds it any more it opens its incident (as Alertmanager notifies about a
+    still-firing alert when its silence expires)."""
+    if known.incident_id is not None or known.alert_id is None:
+        return known
+    if windows is None:
+        windows = active_windows(session, service.id, now)
+    if suppressed_by(event, windows, now) is not None:
+        return known
+    alert = session.get(Alert, known.alert_id)
+    if alert is None:
+        return known
+    alert.suppressed_by = None
+    return _attach(session, service, alert, event, now, targets)
+
+
+def _attach(
+    session: Session,
+    service: Service,
+    alert: Alert,
+    event: AlertEvent,
+    now: datetime,
+    targets: Mapping[Severity, float],
+) -> IngestResult:
     incident, opened = _incident_for(session, service, event, now, targets)
     alert.incident_id = incident.id
     incidents.record(
@@ -199,12 +265,12 @@ def _incident_for(
     if incident is not None:
         return incident, False
     try:
-        with session.begin_nested():
+        with _guard(session):
             incident = incidents.do_declare(
                 session,
                 title=(event.summary or event.alert_key)[:300],
                 severity=incident_severity(event, severity_rules(service)),
-                service=service.id,
+                service=service,
                 description=_description(event),
                 actor=str(event.source),
                 now=now,

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from warroom.alerts.actions import IngestResult, do_ingest
 from warroom.clock import Clock
 from warroom.db.session import Database
-from warroom.domain.alerts import AlertEvent
+from warroom.domain.alerts import AlertEvent, Window
 from warroom.domain.severity import Severity
 from warroom.errors import NotFound
 from warroom.services.models import Service
+from warroom.services.repository import active_windows
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,11 @@ class Intake:
     def _process(self, batch: list[_Job]) -> None:
         try:
             with self._db.write() as session:
-                results = [self._ingest(session, job) for job in batch]
+                # Services and their maintenance windows and silences, loaded once per
+                # service per batch.
+                services: dict[int, Service] = {}
+                windows: dict[int, list[Window]] = {}
+                results = [self._ingest(session, job, services, windows) for job in batch]
         except Exception as exc:
             if len(batch) == 1:
                 if not isinstance(exc, NotFound):
@@ -129,11 +134,20 @@ class Intake:
         for job, result in zip(batch, results, strict=True):
             job.future.set_result(result)
 
-    def _ingest(self, session: Session, job: _Job) -> list[IngestResult]:
-        service = session.get(Service, job.service_id)
+    def _ingest(
+        self,
+        session: Session,
+        job: _Job,
+        services: dict[int, Service],
+        windows: dict[int, list[Window]],
+    ) -> list[IngestResult]:
+        service = services.get(job.service_id) or session.get(Service, job.service_id)
         if service is None:
             raise NotFound(f"service {job.service_id} no longer exists")
+        services[service.id] = service
         now = self._clock.now()
+        if service.id not in windows:
+            windows[service.id] = active_windows(session, service.id, now)
         return [
             do_ingest(
                 session,
@@ -142,6 +156,7 @@ class Intake:
                 now=now,
                 integration_key_id=job.integration_key_id,
                 targets=self._targets,
+                windows=windows[service.id],
             )
             for event in job.events
         ]

@@ -1,7 +1,8 @@
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
@@ -19,12 +20,96 @@ def find_open_alert(session: Session, service_id: int, open_key: str) -> Alert |
     )
 
 
-def find_open_incident(session: Session, service_id: int, open_dedup_key: str) -> Incident | None:
-    return session.scalar(
-        select(Incident)
-        .where(Incident.service_id == service_id, Incident.open_dedup_key == open_dedup_key)
-        .with_for_update(of=Incident)
+# The intake's hot statements, built once: constructing a statement costs about as much
+# as running it, and these run for nearly every alert event.
+_alerts = cast(Table, Alert.__table__)
+_CONTENT = (
+    "summary",
+    "severity",
+    "source_name",
+    "labels",
+    "annotations",
+    "details",
+    "links",
+)
+_UPDATE_OPEN = (
+    _alerts.update()
+    .where(
+        _alerts.c.service_id == bindparam("w_service"),
+        _alerts.c.open_key == bindparam("w_key"),
+        _alerts.c.payload_hash != bindparam("payload_hash"),
     )
+    .values(
+        payload_hash=bindparam("payload_hash"),
+        last_event_at=bindparam("last_event_at"),
+        event_count=_alerts.c.event_count + 1,
+        **{name: bindparam(name, type_=_alerts.c[name].type) for name in _CONTENT},
+    )
+    .returning(_alerts.c.id, _alerts.c.incident_id)
+)
+_OPEN_IDS = select(_alerts.c.id, _alerts.c.incident_id).where(
+    _alerts.c.service_id == bindparam("w_service"), _alerts.c.open_key == bindparam("w_key")
+)
+_OPEN_INCIDENT = (
+    select(Incident)
+    .where(
+        Incident.service_id == bindparam("w_service"),
+        Incident.open_dedup_key == bindparam("w_key"),
+    )
+    .with_for_update(of=Incident)
+)
+
+
+def update_open_alert(
+    session: Session,
+    *,
+    service_id: int,
+    open_key: str,
+    payload_hash: str,
+    now: datetime,
+    **content: Any,
+) -> tuple[int, int | None] | None:
+    """Record another event of an open alert whose content changed, in one statement (the
+    hot path of intake). Returns (alert id, incident id), or None when there is no open
+    alert with this key or its content is the same."""
+    # Core, not the ORM: the ORM's bookkeeping costs more than the statement. An Alert
+    # already in this session keeps its old in-memory copy of these columns; nothing in
+    # the same transaction reads them from there.
+    row = (
+        session.connection()
+        .execute(
+            _UPDATE_OPEN,
+            {
+                "w_service": service_id,
+                "w_key": open_key,
+                "payload_hash": payload_hash,
+                "last_event_at": now,
+                **content,
+            },
+        )
+        .first()
+    )
+    return (row[0], row[1]) if row is not None else None
+
+
+def open_alert_ids(
+    session: Session, service_id: int, open_key: str
+) -> tuple[int, int | None] | None:
+    # Straight to the connection: open alerts are flushed as they are made, and the
+    # session's other pending rows (timeline events) cannot change this answer.
+    row = (
+        session.connection()
+        .execute(_OPEN_IDS, {"w_service": service_id, "w_key": open_key})
+        .first()
+    )
+    return (row[0], row[1]) if row is not None else None
+
+
+def find_open_incident(session: Session, service_id: int, open_dedup_key: str) -> Incident | None:
+    # No autoflush: incidents are flushed as they are declared, and flushing the pending
+    # timeline rows here would only cost time.
+    with session.no_autoflush:
+        return session.scalar(_OPEN_INCIDENT, {"w_service": service_id, "w_key": open_dedup_key})
 
 
 def count_open_alerts(session: Session, incident_id: int) -> int:

@@ -10,6 +10,7 @@ app = typer.Typer(
     help="warroom: self-hosted incident response.", no_args_is_help=True, add_completion=False
 )
 app.command()(server.serve)
+app.command()(server.engine)
 app.add_typer(server.db_app, name="db")
 app.add_typer(tokens.app, name="token")
 app.add_typer(incidents.app, name="incident")

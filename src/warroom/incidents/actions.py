@@ -31,6 +31,7 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
+from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.users.repository import get_user
 
@@ -121,7 +122,7 @@ def do_declare(
     *,
     title: str,
     severity: Severity,
-    service: str | int,
+    service: str | int | Service,
     description: str = "",
     actor: str,
     now: datetime,
@@ -133,7 +134,7 @@ def do_declare(
 ) -> Incident:
     """With a dedup_key (an alert's), the database refuses a second open incident for the
     same key and service: IntegrityError at the flush, for the caller to attach instead."""
-    svc = get_service(session, service)
+    svc = service if isinstance(service, Service) else get_service(session, service)
     incident = Incident(
         title=title,
         description=description,
@@ -149,6 +150,9 @@ def do_declare(
         updated_at=now,
         dedup_key=dedup_key,
         open_dedup_key=key_digest(dedup_key) if dedup_key is not None else None,
+        # A new incident has no roles and no ticks: saying so spares two loads.
+        roles=[],
+        checklist=[],
     )
     session.add(incident)
     session.flush()
@@ -163,7 +167,10 @@ def do_declare(
         service=svc.name,
         drill=drill,
     )
-    return _finish(session, incident, now=now)
+    # Nothing on the checklist can be done yet: a new incident is triggered, unassigned,
+    # unacknowledged and unannounced.
+    session.flush()
+    return incident
 
 
 def _apply_status(
@@ -446,6 +453,33 @@ def draft_update(
             status_page_url=status_page_url,
         ),
     )
+
+
+def do_set_room(
+    session: Session,
+    *,
+    incident_id: int,
+    url: str,
+    actor: str,
+    now: datetime,
+    **room: Any,
+) -> Incident:
+    """The incident's chat room is open at `url` (checklist item 4); `room` (adapter,
+    room id, name, …) goes on the timeline event so later steps can find the room."""
+    incident = _load_open(session, incident_id)
+    previous = incident.room_url
+    incident.room_url = url
+    record(
+        session,
+        incident,
+        EventType.ROOM_OPENED,
+        actor=actor,
+        at=now,
+        url=url,
+        previous=previous,
+        **room,
+    )
+    return _finish(session, incident, now=now)
 
 
 def do_publish_update(

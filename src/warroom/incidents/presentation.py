@@ -192,7 +192,7 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
                 "alarm",
             )
         case E.ALERT_ATTACHED:
-            return EventText(f"Alert attached: {d.get('summary', d.get('dedup_key', ''))}")
+            return EventText(_alert_attached(d))
         case E.PAGE_SENT:
             return EventText(f"Paged {_who(d.get('user'))}", "people")
         case E.ESCALATED:
@@ -200,6 +200,99 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
         case E.REMINDER_SENT:
             return EventText("Reminder sent: a stakeholder update is due", "comms")
         case E.ROOM_OPENED:
-            return EventText(f"Incident room opened: {d.get('url', '')}")
+            return EventText(_room_opened(d), "comms")
+        case E.ROOM_INVITED:
+            return EventText(_room_invited(d), "people")
+        case E.ROOM_MESSAGE_POSTED:
+            adapter = _first(d, "adapter")
+            where = f" on {_ADAPTERS.get(adapter, adapter)}" if adapter else ""
+            return EventText(f"Message posted in the incident room{where}", "comms")
+        case E.COMPONENT_STATUS_CHANGED:
+            how = " (automatically)" if d.get("automatic") else ""
+            return EventText(
+                f"Status page: {d.get('component', '?')} "
+                f"{_words(d.get('from', '?'))} → {_words(d.get('to', '?'))}{how}",
+                "comms",
+            )
+        case E.AUTOMATION_FAILED:
+            return EventText(_automation_failed(d), "alarm")
     facts = ", ".join(f"{k}: {v}" for k, v in sorted(d.items()))
     return EventText(f"{type_.replace('_', ' ').capitalize()}{' — ' + facts if facts else ''}")
+
+
+# Automation events come from several writers (intake, room tasks); these read what they
+# say under the names any of them uses, and leave out what none of them said.
+
+
+def _first(d: Mapping[str, Any], *names: str) -> str:
+    """The first of these fields that says something, as text (a list as 'a, b')."""
+    for name in names:
+        value = d.get(name)
+        if value not in (None, "", [], {}):
+            return _names(value)
+    return ""
+
+
+def _words(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+def _names(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+_ADAPTERS = {"slack": "Slack", "matrix": "Matrix"}
+
+
+def _alert_attached(d: Mapping[str, Any]) -> str:
+    summary = _first(d, "summary", "dedup_key", "alert_key") or "an alert"
+    number = f" #{d['alert_id']}" if d.get("alert_id") else ""
+    facts = [f for f in (_first(d, "severity"), _first(d, "source")) if f]
+    said = f" ({', '.join(facts)})" if facts else ""
+    return f"Alert{number} attached{said}: {summary}"
+
+
+def _room_opened(d: Mapping[str, Any]) -> str:
+    adapter = _first(d, "adapter")
+    where = f" on {_ADAPTERS.get(adapter, adapter)}" if adapter else ""
+    name = _first(d, "name", "room")
+    url = _first(d, "url")
+    return f"Incident room{' ' + name if name else ''} opened{where}{': ' + url if url else ''}"
+
+
+def _room_invited(d: Mapping[str, Any]) -> str:
+    # Chat ids (Slack U…, Matrix @…:server) read better as the handles they belong to.
+    given = d.get("handles")
+    owners: Mapping[str, str] = given if isinstance(given, dict) else {}
+
+    def people(value: object) -> str:
+        items = value if isinstance(value, list | tuple) else [value] if value else []
+        ids = [str(i) for i in items]
+        return ", ".join(f"@{owners[i]}" if i in owners else i for i in ids)
+
+    who = people(d.get("invited") or d.get("members"))
+    text = f"Invited {who} to the incident room" if who else "Nobody invited to the incident room"
+    if d.get("failed"):
+        text += f"; could not invite {people(d['failed'])}"
+    if d.get("skipped"):
+        skipped = ", ".join(f"@{h}" for h in d["skipped"]) if isinstance(d["skipped"], list) else ""
+        text += f"; no chat id for {skipped or d['skipped']}"
+    return text
+
+
+_TASKS = {
+    "open_room": "opening the incident room",
+    "invite_room": "inviting responders to the incident room",
+    "post_room_message": "posting in the incident room",
+}
+
+
+def _automation_failed(d: Mapping[str, Any]) -> str:
+    task = _first(d, "task", "step", "kind")
+    step = _TASKS.get(task, _words(task) or "a step")
+    attempts = d.get("attempts")
+    tries = f" after {attempts} attempts" if isinstance(attempts, int) and attempts > 1 else ""
+    why = _first(d, "error", "message", "reason")
+    return f"Automation failed{tries}: {step}{' — ' + why if why else ''}"

@@ -4,6 +4,7 @@ it can only ingest. A 2xx answer means the events are committed."""
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +28,12 @@ class IntakeUnavailable(Exception):
     """The database could not take the events now: the sender should retry."""
 
 
+MAX_DEPTH = 32
+
+
 async def read_json(request: Request, *, limit: int) -> tuple[Any, str | None]:
-    """The parsed body, or an error sentence. Bodies over `limit` are refused unread."""
+    """The parsed body, or a sentence saying why not. Bodies over `limit` are refused
+    unread; bodies no database column could hold are refused whole."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         return None, f"body is larger than {limit // 1024} KB"
@@ -36,9 +41,40 @@ async def read_json(request: Request, *, limit: int) -> tuple[Any, str | None]:
     if len(raw) > limit:
         return None, f"body is larger than {limit // 1024} KB"
     try:
-        return json.loads(raw), None
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None, "body is not valid JSON"
+    except RecursionError:  # thousands of nested brackets
+        return None, f"body is nested more than {MAX_DEPTH} levels deep"
+    return body, unstorable(body)
+
+
+def unstorable(body: Any) -> str | None:
+    """What no database column can hold: NUL characters (PostgreSQL refuses them in text),
+    NaN and infinities (not JSON, though Python's parser takes them), deep nesting."""
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"body is nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str) and "\x00" in value:
+            return "strings must not contain NUL (\\u0000) characters"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "numbers must be finite (NaN and Infinity are not JSON)"
+        if isinstance(value, dict):
+            stack.extend((k, depth + 1) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+async def resolve_key(ctx: AppContext, secret: str) -> ResolvedKey | None:
+    """The key's service: from memory when known, else from the database off the loop."""
+    known = ctx.keys.cached(secret)
+    if known is False:
+        return await asyncio.to_thread(ctx.keys.resolve, secret)
+    return known if isinstance(known, ResolvedKey) else None
 
 
 async def submit(
@@ -116,7 +152,7 @@ async def enqueue(request: Request) -> JSONResponse:
         parsed = events_v2.parse(body)
     except events_v2.InvalidEvent as exc:
         return _invalid(exc.errors)
-    key = await asyncio.to_thread(ctx.keys.resolve, parsed.routing_key)
+    key = await resolve_key(ctx, parsed.routing_key)
     if key is None:
         return _invalid(["'routing_key' is not the key of any service"], "Invalid routing key")
     wait = ctx.limiter.allow(key.key_id)

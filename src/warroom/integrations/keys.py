@@ -25,15 +25,23 @@ class KeyResolver:
         self._cache: OrderedDict[str, tuple[float, ResolvedKey | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def resolve(self, secret: str) -> ResolvedKey | None:
+    def cached(self, secret: str) -> ResolvedKey | bool | None:
+        """From memory only: the answer, or False when the database must be asked (which
+        an event loop should do off its thread, with `resolve`)."""
         if not secret or len(secret) > 200:
             return None
+        with self._lock:
+            hit = self._cache.get(hash_token(secret))
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
+        return False
+
+    def resolve(self, secret: str) -> ResolvedKey | None:
+        known = self.cached(secret)
+        if known is not False:
+            return known if isinstance(known, ResolvedKey) else None
         digest = hash_token(secret)
         now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(digest)
-            if hit is not None and hit[0] > now:
-                return hit[1]
         with self._db.read() as session:
             key = find_integration_key(session, secret)
             found = ResolvedKey(key.id, key.service_id) if key is not None else None

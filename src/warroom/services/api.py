@@ -103,7 +103,9 @@ def rotate_integration_key(
         issued = actions.do_rotate_integration_key(
             session, service=service, key_id=key_id, now=ctx.clock.now()
         )
-        return key_out(issued.key, service, issued.secret)
+        out = key_out(issued.key, service, issued.secret)
+    ctx.keys.forget()  # this process stops taking the old secret at once
+    return out
 
 
 @router.delete("/{ref}/integration-keys/{key_id}", response_model=IntegrationKeyOut)
@@ -115,7 +117,9 @@ def revoke_integration_key(
         key = actions.do_revoke_integration_key(
             session, service=service, key_id=key_id, now=ctx.clock.now()
         )
-        return key_out(key, service)
+        out = key_out(key, service)
+    ctx.keys.forget()
+    return out
 
 
 # --- maintenance windows and silences: responders set them during their work ---------

@@ -68,12 +68,13 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # Intake first: routes are matched in order, and alerts are most of the traffic.
+    app.include_router(integrations_api.router)
+    app.include_router(monitoring_api.router)
     app.include_router(users_api.router)
     app.include_router(services_api.router)
     app.include_router(incidents_api.router)
     app.include_router(alerts_api.router)
-    app.include_router(integrations_api.router)
-    app.include_router(monitoring_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -113,7 +113,8 @@ def safe_next(target: str | None, default: str = "/incidents") -> str:
     return target
 
 
-_INCIDENT_PATH = re.compile(r"^/incidents/\d+")
+# The pages a form posts from, so a sign-in in between lands back on them.
+_FORM_PAGE = re.compile(r"^/(?:incidents/\d+|services/[^/]+|alerts/\d+)")
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -121,7 +122,7 @@ def login_redirect(request: Request) -> RedirectResponse:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     else:
         # After signing in again, land on the page the form was on, not its endpoint.
-        found = _INCIDENT_PATH.match(request.url.path)
+        found = _FORM_PAGE.match(request.url.path)
         back = found.group(0) if found else "/incidents"
     return RedirectResponse(f"/login?next={quote(safe_next(back), safe='/')}", status_code=303)
 
@@ -144,8 +145,16 @@ class PageUser:
         return self.principal.role.allows(UserRole.RESPONDER)
 
     @property
+    def can_admin(self) -> bool:
+        return self.principal.role.allows(UserRole.ADMIN)
+
+    @property
     def csrf(self) -> str:
         return csrf_token(self.token)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_named(self.principal.user.time_zone)
 
 
 def signed_in(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> PageUser:
@@ -185,15 +194,30 @@ def writer(
     return who
 
 
+def admin_writer(request: Request, who: Annotated[PageUser, Depends(writer)]) -> PageUser:
+    """An admin posting a form this server rendered for them."""
+    if not who.can_admin:
+        raise PageExit(
+            error_page(
+                request,
+                403,
+                f"Your role is {who.principal.role}: only admins can do this.",
+                who=who,
+            )
+        )
+    return who
+
+
 SignedIn = Annotated[PageUser, Depends(signed_in)]
 Writer = Annotated[PageUser, Depends(writer)]
+AdminWriter = Annotated[PageUser, Depends(admin_writer)]
 PageCtx = Annotated[AppContext, Depends(get_context)]
 
 
 # --- rendering -----------------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -258,7 +282,7 @@ def render(
             "who": who,
             "csrf": who.csrf if who else "",
             "now": ctx.clock.now(),
-            "zone": _zone(who.principal.user.time_zone) if who else ZoneInfo("UTC"),
+            "zone": who.zone if who else ZoneInfo("UTC"),
             "refresh_seconds": ctx.settings.live_refresh_seconds,
             "data_version": version,
             **context,

@@ -9,6 +9,8 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
+from warroom.alerts.repository import alerts_of_incident
+from warroom.alerts.schemas import AlertOut
 from warroom.domain.comms import UpdateKind, UpdateStatus, public_status
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
@@ -126,6 +128,8 @@ def incident_page(
         timeline = [describe(e) for e in repository.list_timeline(session, incident_id)]
         updates = [UpdateOut.of(u) for u in repository.list_updates(session, incident_id)]
         people = [(u.handle, u.name) for u in list_users(session)]
+        alerts = [AlertOut.of(a) for a in alerts_of_incident(session, incident_id)]
+        room_url = incident.room_url
         url = ctx.settings.status_page_url
         drafts = {
             str(kind): actions.draft_update(incident, kind, now=now, status_page_url=url)
@@ -140,7 +144,12 @@ def incident_page(
         "incident.html",
         who=who,
         status_code=status_code,
-        version=version_of(out.updated_at.isoformat(), _minute_bucket(out), out.status),
+        version=version_of(
+            out.updated_at.isoformat(),
+            _minute_bucket(out),
+            out.status,
+            *(f"{a.id}:{a.status}:{a.event_count}" for a in alerts),
+        ),
         refresh_url=f"/incidents/{out.id}",
         incident=out,
         target=target_view(out),
@@ -148,6 +157,8 @@ def incident_page(
         timeline=timeline,
         updates=updates,
         people=people,
+        alerts=alerts,
+        room_url=room_url,
         roles=[str(r) for r in Role],
         severities=[str(s) for s in Severity],
         update_statuses=[str(s) for s in UpdateStatus],

@@ -1,0 +1,186 @@
+"""Claiming due task rows and settling them: every write here is a compare-and-swap on
+the row's `version`, so an engine whose lease ran out cannot overwrite the engine that
+took the task over.
+
+PostgreSQL: the due rows are selected `FOR UPDATE SKIP LOCKED`, so concurrent engines
+each get different rows without waiting on each other. SQLite: one writer at a time
+(`BEGIN IMMEDIATE`), and the same `UPDATE … WHERE id=? AND version=?` decides the claim.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from warroom.db.session import Database
+from warroom.domain.timeline import SYSTEM_ACTOR, EventType
+from warroom.engine.models import Task, TaskState
+from warroom.incidents.actions import record
+from warroom.incidents.models import Incident
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedTask:
+    """A task as claimed: `version` is the row's version while the claim holds, and
+    `attempts` already counts the run about to start."""
+
+    id: int
+    kind: str
+    incident_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+    version: int
+    claimed_by: str
+    claimed_until: datetime
+
+
+class LeaseLost(Exception):
+    """The claim ended (lease expired and another engine took the task) before the
+    result could be written; that engine now owns the task."""
+
+
+def claim_due(
+    db: Database,
+    *,
+    name: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    kinds: Collection[str],
+) -> list[ClaimedTask]:
+    """Up to `limit` due tasks of the given kinds, oldest due first, claimed for `name`
+    until now + lease. Kinds no handler here knows stay for an engine that knows them."""
+    if not kinds or limit < 1:
+        return []
+    query = (
+        select(Task.id, Task.version)
+        .where(
+            Task.state == TaskState.PENDING,
+            Task.due_at <= now,
+            or_(Task.claimed_until.is_(None), Task.claimed_until < now),
+            Task.kind.in_(sorted(kinds)),
+        )
+        .order_by(Task.due_at, Task.id)
+        .limit(limit)
+    )
+    if not db.is_sqlite:
+        query = query.with_for_update(skip_locked=True)
+    until = now + lease
+    claimed: list[ClaimedTask] = []
+    with db.write() as session:
+        candidates = session.execute(query).all()
+        for task_id, version in candidates:
+            row = session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.version == version)
+                .values(
+                    claimed_by=name,
+                    claimed_until=until,
+                    version=version + 1,
+                    attempts=Task.attempts + 1,
+                )
+                .returning(Task.kind, Task.incident_id, Task.payload, Task.due_at, Task.attempts)
+                .execution_options(synchronize_session=False)
+            ).one_or_none()
+            if row is None:
+                continue  # another engine got there between our read and our write
+            claimed.append(
+                ClaimedTask(
+                    id=task_id,
+                    kind=row.kind,
+                    incident_id=row.incident_id,
+                    payload=dict(row.payload or {}),
+                    due_at=row.due_at,
+                    attempts=row.attempts,
+                    version=version + 1,
+                    claimed_by=name,
+                    claimed_until=until,
+                )
+            )
+    return claimed
+
+
+def _settle(session: Session, task: ClaimedTask, **values: Any) -> bool:
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.version == task.version, Task.claimed_by == task.claimed_by)
+        .values(version=task.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def mark_done(session: Session, task: ClaimedTask, *, now: datetime) -> None:
+    """In the caller's transaction, so a handler's own writes and the task's completion
+    commit together. Raises LeaseLost (rolling that transaction back) if the claim ended."""
+    if not _settle(
+        session,
+        task,
+        state=TaskState.DONE,
+        finished_at=now,
+        claimed_until=None,
+        last_error=None,
+    ):
+        raise LeaseLost(f"task {task.id} ({task.kind}) is no longer claimed by {task.claimed_by}")
+
+
+def schedule_retry(db: Database, task: ClaimedTask, *, due_at: datetime, error: str) -> bool:
+    """Back to pending, due again at `due_at`, claim cleared. False if the claim ended."""
+    with db.write() as session:
+        return _settle(
+            session,
+            task,
+            due_at=due_at,
+            last_error=error,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+
+def release(db: Database, task: ClaimedTask) -> bool:
+    """Give back a claimed task that was not run (the engine is stopping): due as it was,
+    and the attempt it was charged is returned."""
+    with db.write() as session:
+        return _settle(
+            session,
+            task,
+            attempts=task.attempts - 1,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+
+def mark_failed(
+    db: Database, task: ClaimedTask, *, now: datetime, error: str, permanent: bool
+) -> bool:
+    """Give up on the task, and say so on its incident's timeline in the same transaction:
+    a failed delivery is visible where people look, not only in a log."""
+    with db.write() as session:
+        if not _settle(
+            session,
+            task,
+            state=TaskState.FAILED,
+            finished_at=now,
+            last_error=error,
+            claimed_until=None,
+        ):
+            return False
+        incident = session.get(Incident, task.incident_id) if task.incident_id else None
+        if incident is not None:
+            record(
+                session,
+                incident,
+                EventType.AUTOMATION_FAILED,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                task=task.kind,
+                task_id=task.id,
+                attempts=task.attempts,
+                permanent=permanent,
+                error=error,
+            )
+        return True

@@ -1,0 +1,13 @@
+"""Which handler runs which kind of task: the one place an engine's work is listed
+(paging and notification handlers join here)."""
+
+from warroom.alerts import room_tasks
+from warroom.engine.runner import Handler
+
+
+def default_handlers() -> dict[str, Handler]:
+    return {
+        room_tasks.OPEN_ROOM: room_tasks.open_room,
+        room_tasks.INVITE_ROOM: room_tasks.invite_room,
+        room_tasks.POST_ROOM_MESSAGE: room_tasks.post_room_message,
+    }
