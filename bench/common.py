@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def warroom_server(database_url: str, **env: str) -> Iterator[str]:
+def warroom_server(database_url: str, *, workers: int = 1, **env: str) -> Iterator[str]:
     port = free_port()
     environ = dict(
         os.environ,
@@ -31,7 +31,11 @@ def warroom_server(database_url: str, **env: str) -> Iterator[str]:
         **env,
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "serve", "--port", str(port), "--no-engine"],
+        [
+            sys.executable,
+            *("-m", "warroom", "serve", "--port", str(port), "--no-engine"),
+            *("--workers", str(workers)),
+        ],
         env=environ,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     response_targets_minutes: dict[Severity, float] = Field(
         default_factory=lambda: dict(DEFAULT_RESPONSE_TARGETS_MINUTES)
     )
+    # TLS for `serve` (PEM files). PagerDuty's own client only speaks https.
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
     # Events per minute per integration key (per process); 0 turns the limit off.
     intake_rate_limit: int = Field(default=600, ge=0)
     # A revoked or rotated integration key stops working within this many seconds.

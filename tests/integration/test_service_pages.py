@@ -326,7 +326,7 @@ def test_a_silence_suppresses_only_matching_alerts_until_expired(site: Site) -> 
         ("team=payments\n=value", "line 2: '=value' is not a matcher"),
         ("instance=~db-(", "line 1: 'db-(' is not a valid regular expression"),
         ("", "a silence needs at least one matcher"),
-        ("alertname=~.*", "a silence must select some alerts"),
+        ("alertname=~.*", "a silence needs at least one matcher that an empty label"),
     ],
 )
 def test_bad_matcher_lines_get_a_readable_message(site: Site, lines: str, said: str) -> None:

@@ -6,9 +6,6 @@ UrlError), so warroom is served here over TLS with a throwaway self-signed certi
 as it would be behind a TLS-terminating proxy, and the client is told to trust it."""
 
 import ssl
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +13,10 @@ from typing import Any
 import httpx
 import pagerduty
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from tests.conftest import LiveServer, Personas
-from tests.servers import free_port
+from tests.servers import self_signed_certificate, serve_app
 from warroom.alerts.models import Alert
 from warroom.clock import FakeClock
 from warroom.db.session import Database
@@ -33,19 +29,7 @@ Json = dict[str, Any]
 
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    where = tmp_path_factory.mktemp("tls")
-    cert, key = where / "cert.pem", where / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec",
-            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
@@ -53,34 +37,13 @@ def live(
     db: Database, clock: FakeClock, people: Personas, certificate: tuple[Path, Path]
 ) -> Iterator[LiveServer]:
     """Like conftest's `live` (SQLite and PostgreSQL, the FakeClock), served over TLS."""
-    cert, key = certificate
     app = create_app(Settings(database_url=db.url), db=db, clock=clock)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the warroom server did not start")
-        time.sleep(0.02)
-    url = f"https://127.0.0.1:{port}"
-    trust = ssl.create_default_context(cafile=str(cert))
-    try:
-        with httpx.Client(base_url=url, timeout=30, verify=trust) as client:
-            yield LiveServer(url, db, people.admin, client)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    trust = ssl.create_default_context(cafile=str(certificate[0]))
+    with (
+        serve_app(app, tls=certificate) as url,
+        httpx.Client(base_url=url, timeout=30, verify=trust) as client,
+    ):
+        yield LiveServer(url, db, people.admin, client)
 
 
 @pytest.fixture

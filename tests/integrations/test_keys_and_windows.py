@@ -263,9 +263,15 @@ def test_it_suppresses_only_the_alerts_a_silence_matches(
     matcher: Json,
     silenced: set[str],
 ) -> None:
+    # Negative matchers alone would also silence alerts without the label; like
+    # Alertmanager, warroom wants one matcher that needs the label to be there.
+    needs_label = {"name": "component", "value": ".+", "op": "=~"}
     r = client.post(
         "/api/v1/services/checkout/silences",
-        json={"matchers": [matcher], "ends_at": (clock.now() + timedelta(hours=1)).isoformat()},
+        json={
+            "matchers": [matcher, needs_label],
+            "ends_at": (clock.now() + timedelta(hours=1)).isoformat(),
+        },
         headers=admin,
     )
     assert r.status_code == 201, r.text
@@ -274,6 +280,26 @@ def test_it_suppresses_only_the_alerts_a_silence_matches(
     suppressed = {a["alert_key"] for a in alerts_json(client, admin) if a["suppressed_by"]}
     assert suppressed == silenced
     assert set(incident_titles(db)) == {f"alert {c}" for c in {"db", "web", "cache"} - silenced}
+
+
+@pytest.mark.parametrize(
+    "matchers",
+    [
+        [{"name": "component", "value": "db", "op": "!="}],
+        [{"name": "component", "value": "", "op": "="}],
+        [{"name": "component", "value": ".*", "op": "=~"}],
+    ],
+)
+def test_it_refuses_a_silence_that_would_match_alerts_without_the_label(
+    client: TestClient, admin: dict[str, str], service: Json, clock: FakeClock, matchers: list[Json]
+) -> None:
+    r = client.post(
+        "/api/v1/services/checkout/silences",
+        json={"matchers": matchers, "ends_at": (clock.now() + timedelta(hours=1)).isoformat()},
+        headers=admin,
+    )
+    assert r.status_code == 422, r.text
+    assert "empty label" in r.json()["detail"]
 
 
 def test_it_refuses_a_silence_with_an_invalid_regex(

@@ -37,6 +37,10 @@ class _Job:
     future: "Future[list[IngestResult]]" = field(default_factory=Future)
 
 
+def _lock_order(job: _Job) -> tuple[int, str]:
+    return job.service_id, min((e.alert_key for e in job.events), default="")
+
+
 class Intake:
     def __init__(
         self,
@@ -114,6 +118,9 @@ class Intake:
                 return
 
     def _process(self, batch: list[_Job]) -> None:
+        # Rows are locked in one order by every writer (PostgreSQL, several processes):
+        # two batches touching the same alerts in opposite orders would deadlock.
+        batch.sort(key=_lock_order)
         try:
             with self._db.write() as session:
                 # Services and their maintenance windows and silences, loaded once per

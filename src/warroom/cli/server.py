@@ -67,26 +67,19 @@ def serve(
     # signal again once it has shut down: that sets `stop`, and the engine thread ends
     # after the task in hand instead of the process dying under it.
     with _stop_on_signals(stop), _engine_thread(settings, db, stop, enabled=not no_engine):
-        bind_host, bind_port = host or settings.host, port or settings.port
-        if workers > 1:
-            # Each worker process builds its own app (and database pool) from settings.
-            uvicorn.run(
-                "warroom.web.app:create_app",
-                factory=True,
-                workers=workers,
-                host=bind_host,
-                port=bind_port,
-                log_level="info",
-                access_log=access_log,
-            )
-        else:
-            uvicorn.run(
-                create_app(settings, db=db),
-                host=bind_host,
-                port=bind_port,
-                log_level="info",
-                access_log=access_log,
-            )
+        # With several workers each process builds its own app (and pool) from settings.
+        several = workers > 1
+        uvicorn.run(
+            "warroom.web.app:create_app" if several else create_app(settings, db=db),
+            factory=several,
+            workers=workers if several else None,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            access_log=access_log,
+            ssl_certfile=settings.tls_certfile,
+            ssl_keyfile=settings.tls_keyfile,
+        )
 
 
 def engine(

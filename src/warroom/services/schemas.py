@@ -124,8 +124,13 @@ class SilenceIn(In):
     @field_validator("matchers")
     @classmethod
     def _not_match_everything(cls, v: list[MatcherIn]) -> list[MatcherIn]:
-        if all(m.op is MatchOp.RE and m.value in (".*", ".+") for m in v):
-            raise ValueError("a silence must select some alerts; use a maintenance window")
+        # As Alertmanager requires: a matcher that an alert without the label satisfies
+        # selects nearly everything, so at least one must need the label to be there.
+        if all(m.to_domain().matches({}) for m in v):
+            raise ValueError(
+                "a silence needs at least one matcher that an empty label does not match "
+                "(for everything, use a maintenance window)"
+            )
         return v
 
 
