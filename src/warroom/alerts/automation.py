@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from warroom.domain.components import FOR_SEVERITY, ComponentStatus, worse
-from warroom.domain.timeline import SYSTEM_ACTOR, EventType
 from warroom.engine.tasks import enqueue
-from warroom.incidents.actions import record
+from warroom.incidents.actions import set_component_status
 from warroom.incidents.models import Incident
 from warroom.services.models import Service
 
@@ -43,17 +42,7 @@ def mark_component(
     current = ComponentStatus(service.component_status)
     if not worse(wanted, current):
         return
-    service.component_status = wanted
-    record(
-        session,
-        incident,
-        EventType.COMPONENT_STATUS_CHANGED,
-        actor=SYSTEM_ACTOR,
-        at=now,
-        component=service.component or service.name,
-        automatic=True,
-        **{"from": str(current), "to": str(wanted)},
-    )
+    set_component_status(session, incident, wanted, now=now)
 
 
 def schedule_paging(

@@ -249,6 +249,14 @@ def _restore_component(session: Session, incident: Incident, *, now: datetime) -
     )
     if still_open:
         return
+    set_component_status(session, incident, ComponentStatus.OPERATIONAL, now=now)
+
+
+def set_component_status(
+    session: Session, incident: Incident, status: ComponentStatus, *, now: datetime
+) -> None:
+    """Automation's change to the incident's service component, on its timeline."""
+    service = incident.service
     record(
         session,
         incident,
@@ -257,9 +265,9 @@ def _restore_component(session: Session, incident: Incident, *, now: datetime) -
         at=now,
         component=service.component or service.name,
         automatic=True,
-        **{"from": service.component_status, "to": str(ComponentStatus.OPERATIONAL)},
+        **{"from": service.component_status, "to": str(status)},
     )
-    service.component_status = ComponentStatus.OPERATIONAL
+    service.component_status = status
 
 
 def do_change_status(
