@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import update
 
 from tests.conftest import Personas
 from tests.engine.helpers import events
@@ -13,6 +14,7 @@ from tests.notify.synapse import MatrixUser, Synapse
 from warroom.clock import FakeClock
 from warroom.db.session import Database
 from warroom.domain.timeline import EventType
+from warroom.engine.models import Task, TaskState
 
 pytestmark = pytest.mark.xdist_group("synapse")
 
@@ -77,3 +79,32 @@ def test_an_alert_opens_a_matrix_room_invites_and_posts(
         bot, "GET", f"/rooms/{quote(room_id, safe='')}/state/m.room.name/"
     ).json()["name"]
     assert name.startswith(f"incident-{incident_id}: ")
+
+
+def test_a_post_run_again_after_a_lost_completion_shows_once(
+    matrix_stage: Stage, synapse: Synapse, bot: MatrixUser
+) -> None:
+    stage = matrix_stage
+    incident_id = stage.trigger(stage.service_with_responders({"bob": {"slack": "U0BOB00001"}}))
+    assert stage.run_until_idle() == 3  # open, invite (none: bob is skipped), post
+    [opened] = events(stage.db, incident_id, EventType.ROOM_OPENED)
+    # The message went out but the engine never recorded it: the task is due again.
+    post_task = stage.tasks(incident_id)["post_room_message"].id
+    with stage.db.write() as session:
+        session.execute(
+            update(Task)
+            .where(Task.id == post_task)
+            .values(state=TaskState.PENDING, finished_at=None, claimed_until=None)
+        )
+    stage.clock.advance(minutes=10)
+    assert stage.run_until_idle() == 1
+
+    answer = synapse.client_api(
+        bot,
+        "GET",
+        f"/rooms/{quote(opened['room_id'], safe='')}/messages",
+        params={"dir": "b", "limit": 50},
+    )
+    assert answer.status_code == 200, answer.text
+    messages = [e for e in answer.json()["chunk"] if e["type"] == "m.room.message"]
+    assert len(messages) == 1

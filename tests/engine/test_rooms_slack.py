@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Personas
 from tests.engine.helpers import events
 from tests.engine.stage import INITIAL, Stage, staged
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack
 from warroom.clock import FakeClock
 from warroom.db.session import Database
 from warroom.domain.timeline import EventType
@@ -152,3 +152,18 @@ def test_without_a_room_adapter_the_task_finishes_with_nothing_to_do(
     assert stage.slack.calls == []
     assert stage.incident(incident_id).room_url is None
     assert events(stage.db, incident_id, EventType.AUTOMATION_FAILED) == []
+
+
+def test_a_channel_an_earlier_run_created_is_the_room(stage: Stage) -> None:
+    incident_id = stage.trigger(stage.service_with_responders())
+    # An earlier run created the channel, and its answer was lost.
+    earlier = stage.slack.add_channel(
+        f"incident-{incident_id}", members=(BOT_USER,), creator=BOT_USER
+    )
+
+    assert stage.run_until_idle() == 3
+
+    assert len(stage.slack.channels) == 1
+    [opened] = events(stage.db, incident_id, EventType.ROOM_OPENED)
+    assert opened["room_id"] == earlier.id
+    assert len(earlier.messages) == 1

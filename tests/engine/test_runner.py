@@ -14,7 +14,7 @@ from warroom.clock import FakeClock
 from warroom.db.session import Database
 from warroom.domain.timeline import EventType
 from warroom.engine.backoff import MAX_ATTEMPTS
-from warroom.engine.claims import LeaseLost, claim_due, mark_done, schedule_retry
+from warroom.engine.claims import LeaseLost, claim_due, extend_lease, mark_done, schedule_retry
 from warroom.engine.models import Task, TaskState
 from warroom.engine.runner import Engine, Handler, TaskContext
 from warroom.notify.rooms import RoomError
@@ -216,23 +216,94 @@ def test_it_gives_up_on_a_task_that_never_finishes(db: Database, clock: FakeCloc
     assert "did not finish" in failed["error"]
 
 
-def test_it_skips_a_task_whose_lease_ran_out_while_the_batch_ran(
-    db: Database, clock: FakeClock
-) -> None:
+def test_a_late_task_of_a_batch_runs_under_a_renewed_lease(db: Database, clock: FakeClock) -> None:
     first, second = a_task(db, clock), a_task(db, clock)
+    runner = engine(db, clock, Recorder(), batch=2)
+    lease = runner.lease
+    seen_by_rival: list[list[int]] = []
 
-    def slow(ctx: TaskContext) -> None:
-        clock.advance(seconds=61)
+    def handler(ctx: TaskContext) -> None:
+        if ctx.task.id == first:
+            # The first task of the batch uses up all but a second of the batch's lease.
+            clock.advance(seconds=lease.total_seconds() - 1)
+            return
+        # The second started with a second of its original lease left; well past that
+        # original end, another engine looks for due work while this one still runs.
+        clock.advance(seconds=30)
+        rival = claim_due(db, name="e2", now=clock.now(), lease=lease, limit=5, kinds={"probe"})
+        seen_by_rival.append([t.id for t in rival])
 
-    runner = engine(db, clock, slow, batch=2)
+    runner.handlers["probe"] = handler
+    assert runner.run_once() == 2
+
+    assert seen_by_rival == [[]]
+    for task_id in (first, second):
+        row = task_row(db, task_id)
+        assert row.state is TaskState.DONE
+        assert row.claimed_by == "e1"
+        assert row.attempts == 1
+
+
+def test_the_lease_outlasts_the_slowest_room_operation() -> None:
+    from warroom.engine.runner import DEFAULT_LEASE_SECONDS
+    from warroom.notify.rooms.base import OPERATION_DEADLINE_SECONDS
+
+    # The deadline is checked before each request, so one more request timeout can pass.
+    assert DEFAULT_LEASE_SECONDS >= 2 * (OPERATION_DEADLINE_SECONDS + 10)
+
+
+def test_a_task_taken_over_before_it_starts_is_not_run(db: Database, clock: FakeClock) -> None:
+    first, second = a_task(db, clock), a_task(db, clock)
+    handler = Recorder()
+    runner = engine(db, clock, handler, batch=2, lease_seconds=60)
+
+    def take_over(ctx: TaskContext) -> None:
+        handler(ctx)
+        with db.write() as session:
+            ctx.complete(session)
+        # Then an engine whose clock runs ahead sees the batch's lease as over and takes
+        # the second task, though e1's own clock still says its claim holds.
+        ahead = clock.now() + timedelta(seconds=61)
+        [taken] = claim_due(db, name="e2", now=ahead, lease=LEASE, limit=1, kinds={"probe"})
+        assert taken.id == second
+
+    runner.handlers["probe"] = take_over
     assert runner.run_once() == 1
-    assert task_row(db, first).state is TaskState.DONE
+
+    assert handler.calls == {first: 1}
     row = task_row(db, second)
     assert row.state is TaskState.PENDING
-    # Its claim has lapsed, so any engine may take it now.
-    assert row.claimed_until is not None
-    assert row.claimed_until < clock.now()
-    assert runner.run_once() == 1
+    assert row.claimed_by == "e2"
+    assert row.attempts == 2
+
+
+def test_a_lease_renewal_is_a_compare_and_swap(db: Database, clock: FakeClock) -> None:
+    a_task(db, clock)
+    [claimed] = claim_due(db, name="e1", now=clock.now(), lease=LEASE, limit=1, kinds={"probe"})
+    clock.advance(seconds=50)
+
+    renewed = extend_lease(db, claimed, now=clock.now(), lease=LEASE)
+
+    assert renewed is not None
+    assert renewed.claimed_until == clock.now() + LEASE
+    assert renewed.version == claimed.version + 1
+    row = task_row(db, claimed.id)
+    assert (row.claimed_until, row.version, row.attempts) == (
+        renewed.claimed_until,
+        renewed.version,
+        1,
+    )
+    # The claim as it was before the renewal no longer holds anything.
+    assert extend_lease(db, claimed, now=clock.now(), lease=LEASE) is None
+    with pytest.raises(LeaseLost), db.write() as session:
+        mark_done(session, claimed, now=clock.now())
+    # An expired claim nobody took over can still be renewed by its holder.
+    clock.advance(seconds=61)
+    again = extend_lease(db, renewed, now=clock.now(), lease=LEASE)
+    assert again is not None
+    with db.write() as session:
+        mark_done(session, again, now=clock.now())
+    assert task_row(db, claimed.id).state is TaskState.DONE
 
 
 def test_run_forever_stops_when_asked(db: Database, clock: FakeClock) -> None:

@@ -2,7 +2,8 @@
 contract for the methods warroom calls, so a client that breaks the contract fails here.
 
 Checked as Slack documents it (docs.slack.dev/reference/methods/…):
-- every method is `POST https://slack.com/api/<method>`; the token goes in
+- every method is `POST https://slack.com/api/<method>`, except that conversations.list
+  is also taken as `GET` with query arguments (its preferred method); the token goes in
   `Authorization: Bearer xoxb-…` (or a form `token` field); none → `not_authed`, an
   unknown one → `invalid_auth`;
 - bodies are `application/x-www-form-urlencoded` or `application/json` (JSON needs the
@@ -13,8 +14,17 @@ Checked as Slack documents it (docs.slack.dev/reference/methods/…):
 - conversations.invite: `channel` + `users` (comma-separated, ≤ 1000); per-user errors
   `user_not_found`, `already_in_channel`, `cant_invite_self`; without `force` one bad user
   fails the call for all (Slack names the first error and lists all in `errors`);
+- conversations.list: `types` (comma-separated `public_channel`, `private_channel`, `mpim`,
+  `im`; default `public_channel`; anything else → `invalid_types`), `exclude_archived`,
+  `limit` (default 100, at most 1000, else `invalid_limit`), `cursor` (from the previous
+  page's `response_metadata.next_cursor`, empty on the last page; a bad one →
+  `invalid_cursor`). Private channels are listed only to their members; each channel
+  says `is_member`, `is_archived`, `creator`. Slack may answer fewer than `limit` even
+  before the end (`list_page_size` makes the fake do so);
 - chat.postMessage: `channel` + one of `text`/`blocks`/`attachments` (`no_text`), the bot
-  must be in the channel (`not_in_channel`);
+  must be in the channel (`not_in_channel`); the text is kept exactly as sent, and
+  `mentions` lists the special mentions (`<!channel>`, `<!here>`, `<!everyone>`, `<@U…>`)
+  Slack would act on in it;
 - errors are HTTP 200 with `{"ok": false, "error": …}`, except rate limits: HTTP 429 with a
   `Retry-After` header.
 
@@ -42,6 +52,10 @@ DEFAULT_USERS = ("U0ALICE001", "U0BOB00001", "U0CAROL001")
 
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 _NAME_CHARS = re.compile(r"^[a-z0-9\-_]*$")
+# What Slack turns into a notification in message text: <!channel>, <!here|…>, <@U…>.
+_MENTION = re.compile(r"<(![a-z]+|@[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Methods the fake also takes as GET (query arguments), as Slack documents them.
+_GET_METHODS = frozenset({"conversations.list"})
 
 
 @dataclass
@@ -59,6 +73,8 @@ class FakeChannel:
     is_private: bool
     topic: str = ""
     members: list[str] = field(default_factory=list)
+    creator: str = BOT_USER
+    is_archived: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -86,6 +102,8 @@ class FakeSlack:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._next_channel = 1
+        # conversations.list answers at most this many per page whatever `limit` says.
+        self.list_page_size: int | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -123,9 +141,21 @@ class FakeSlack:
         """The next call (of `method`, or any) answers a bare HTTP error page, once."""
         self._faults.append(_Fault(method, status, None, "<html>upstream unavailable</html>"))
 
-    def add_channel(self, name: str, *, members: tuple[str, ...] = ()) -> FakeChannel:
+    def add_channel(
+        self,
+        name: str,
+        *,
+        members: tuple[str, ...] = (),
+        is_private: bool = False,
+        creator: str = "U0SOMEONE1",
+        is_archived: bool = False,
+    ) -> FakeChannel:
+        """A channel someone else made (by default), as if it existed before the test."""
         with self._lock:
-            return self._create_channel(name, is_private=False, members=[*members])
+            channel = self._create_channel(name, is_private=is_private, members=[*members])
+            channel.creator = creator
+            channel.is_archived = is_archived
+            return channel
 
     def calls_to(self, method: str) -> list[SlackCall]:
         return [c for c in self.calls if c.method == method]
@@ -136,10 +166,19 @@ class FakeSlack:
     # -- the API -----------------------------------------------------------------------
 
     def handle(
-        self, method: str, args: dict[str, Any], *, content_type: str, authorization: str | None
+        self,
+        method: str,
+        args: dict[str, Any],
+        *,
+        content_type: str,
+        authorization: str | None,
+        http_method: str = "POST",
     ) -> tuple[int, dict[str, str], dict[str, Any] | str]:
         with self._lock:
             self.calls.append(SlackCall(method, dict(args), content_type, authorization))
+            if http_method == "GET" and method not in _GET_METHODS:
+                # Slack's write methods are POST; this fake holds clients to it.
+                return 405, {}, _error("method_not_allowed")
             fault = next(
                 (f for f in self._faults if f.method in (None, method)),
                 None,
@@ -148,13 +187,20 @@ class FakeSlack:
                 self._faults.remove(fault)
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
                 return fault.status, headers, fault.body
-            return 200, {}, self._answer(method, args, content_type, authorization)
+            return 200, {}, self._answer(method, args, content_type, authorization, http_method)
 
     def _answer(
-        self, method: str, args: dict[str, Any], content_type: str, authorization: str | None
+        self,
+        method: str,
+        args: dict[str, Any],
+        content_type: str,
+        authorization: str | None,
+        http_method: str = "POST",
     ) -> dict[str, Any]:
         media = content_type.split(";")[0].strip().lower()
-        if media not in ("application/x-www-form-urlencoded", "application/json"):
+        if http_method == "GET":
+            media = "application/x-www-form-urlencoded"  # query arguments, token allowed
+        elif media not in ("application/x-www-form-urlencoded", "application/json"):
             return _error("invalid_form_data")
         token = None
         if authorization is not None:
@@ -173,6 +219,7 @@ class FakeSlack:
             "conversations.create": self._create,
             "conversations.setTopic": self._set_topic,
             "conversations.invite": self._invite,
+            "conversations.list": self._list,
             "chat.postMessage": self._post_message,
         }.get(method)
         if handler is None:
@@ -248,6 +295,42 @@ class FakeSlack:
             answer["errors"] = errors
         return answer
 
+    def _list(self, args: dict[str, Any]) -> dict[str, Any]:
+        types = [t.strip() for t in str(args.get("types") or "public_channel").split(",")]
+        if not types or any(
+            t not in ("public_channel", "private_channel", "mpim", "im") for t in types
+        ):
+            return _error("invalid_types")
+        try:
+            limit = int(args.get("limit") or 100)
+        except (TypeError, ValueError):
+            return _error("invalid_limit")
+        if not 1 <= limit <= 1000:
+            return _error("invalid_limit")
+        if self.list_page_size is not None:
+            limit = min(limit, self.list_page_size)
+        cursor = str(args.get("cursor") or "")
+        start = 0
+        if cursor:
+            if not cursor.startswith("dGVhbTpD") or not cursor[8:].isdigit():
+                return _error("invalid_cursor")
+            start = int(cursor[8:])
+        exclude_archived = _flag(args.get("exclude_archived"))
+        listed = [
+            c
+            for c in sorted(self.channels.values(), key=lambda c: c.id)
+            if ("private_channel" if c.is_private else "public_channel") in types
+            and (not c.is_private or BOT_USER in c.members)
+            and not (exclude_archived and c.is_archived)
+        ]
+        page = listed[start : start + limit]
+        more = start + limit < len(listed)
+        return {
+            "ok": True,
+            "channels": [self._channel_object(c) for c in page],
+            "response_metadata": {"next_cursor": f"dGVhbTpD{start + limit}" if more else ""},
+        }
+
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(args.get("channel") or ""))
         if channel is None:
@@ -257,7 +340,14 @@ class FakeSlack:
         if BOT_USER not in channel.members:
             return _error("not_in_channel")
         ts = f"{1_700_000_000 + len(self.calls)}.{len(channel.messages):06d}"
-        message = {"type": "message", "user": BOT_USER, "text": args.get("text", ""), "ts": ts}
+        text = str(args.get("text", ""))
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "text": text,
+            "ts": ts,
+            "mentions": _MENTION.findall(text),
+        }
         channel.messages.append(message)
         return {"ok": True, "channel": channel.id, "ts": ts, "message": message}
 
@@ -276,7 +366,8 @@ class FakeSlack:
             "is_channel": True,
             "is_private": channel.is_private,
             "is_member": BOT_USER in channel.members,
-            "creator": BOT_USER,
+            "is_archived": channel.is_archived,
+            "creator": channel.creator,
             "topic": {"value": channel.topic, "creator": BOT_USER, "last_set": 0},
         }
         if self.include_context_team_id:
@@ -318,8 +409,15 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._reply(status, headers, body)
 
         def do_GET(self) -> None:
-            # Slack's methods are POST; this fake holds clients to it.
-            self._reply(405, {}, _error("method_not_allowed"))
+            path, _, query = self.path.partition("?")
+            status, headers, body = fake.handle(
+                path.removeprefix("/api/"),
+                dict(parse_qsl(query, keep_blank_values=True)),
+                content_type=self.headers.get("Content-Type") or "",
+                authorization=self.headers.get("Authorization"),
+                http_method="GET",
+            )
+            self._reply(status, headers, body)
 
         def _reply(self, status: int, headers: dict[str, str], body: dict[str, Any] | str) -> None:
             is_json = isinstance(body, dict)

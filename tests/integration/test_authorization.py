@@ -25,6 +25,12 @@ ADMIN_ONLY = {
     ("POST", "/api/v1/services/{ref}/integration-keys"),
     ("POST", "/api/v1/services/{ref}/integration-keys/{key_id}/rotate"),
     ("DELETE", "/api/v1/services/{ref}/integration-keys/{key_id}"),
+    ("POST", "/api/v1/schedules"),
+    ("PUT", "/api/v1/schedules/{schedule}"),
+    ("DELETE", "/api/v1/schedules/{schedule}"),
+    ("POST", "/api/v1/schedules/{schedule}/feed-token"),
+    # An admin, or the user themself (the matrix's responder asks for ada's: 403).
+    ("POST", "/api/v1/users/{handle}/feed-token"),
 }
 
 # Writes a viewer may make. Minting a token for oneself is one: the action caps the
@@ -33,7 +39,14 @@ ADMIN_ONLY = {
 # Everyone manages their own tokens: a viewer may mint a viewer token and revoke its own.
 VIEWER_MAY_WRITE = {("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id}")}
 
-PLACEHOLDER_IDS = ("token_id", "key_id", "window_id", "silence_id", "alert_id")
+PLACEHOLDER_IDS = (
+    "token_id",
+    "key_id",
+    "window_id",
+    "silence_id",
+    "alert_id",
+    "override_id",
+)
 
 PUBLIC = ["/healthz", "/openapi.json"]
 
@@ -85,8 +98,28 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         headers=people.responder.headers,
     )
     assert r.status_code == 201, r.text
+    incident_id = str(r.json()["id"])
+    made = app_client.post(
+        "/api/v1/schedules",
+        json={
+            "name": "primary",
+            "time_zone": "Europe/Berlin",
+            "layers": [
+                {
+                    "name": "weekly",
+                    "users": ["ada", "rita"],
+                    "rotation_start": "2026-01-05T09:00",
+                    "turn_length_hours": 168,
+                }
+            ],
+        },
+        headers=people.admin.headers,
+    )
+    assert made.status_code == 201, made.text
     return {
-        "incident_id": str(r.json()["id"]),
+        "incident_id": incident_id,
+        "schedule": str(made.json()["id"]),
+        "override_id": "999",
         "role": "incident_commander",
         "n": "1",
         "kind": "initial",

@@ -110,3 +110,50 @@ def test_a_room_the_bot_is_not_in_is_permanent_for_posts(
         adapter.post(gone, "hello?")
 
     assert caught.value.permanent is True
+
+
+def test_posting_again_with_the_same_key_posts_once(
+    synapse: Synapse, adapter: MatrixRoomAdapter, bot: MatrixUser
+) -> None:
+    room = adapter.open_room(incident_id=47, title="Once", topic="t")
+    adapter.post(room, "only once", idempotency_key="warroom-task-7")
+    # The engine runs the task again (the first answer was a 5xx, or was lost).
+    adapter.post(room, "only once", idempotency_key="warroom-task-7")
+    adapter.post(room, "another task", idempotency_key="warroom-task-8")
+
+    bodies = [
+        e["content"]["body"]  # type: ignore[index]
+        for e in room_events(synapse, bot, room.id)
+        if e["type"] == "m.room.message"
+    ]
+    assert sorted(bodies) == ["another task", "only once"]
+
+
+def test_opening_twice_for_one_incident_gives_one_room(
+    synapse: Synapse, adapter: MatrixRoomAdapter, bot: MatrixUser
+) -> None:
+    first = adapter.open_room(incident_id=48, title="Twice", topic="t")
+    again = adapter.open_room(incident_id=48, title="Twice", topic="t")
+
+    assert again == first
+    alias = quote(f"#warroom-incident-48:{synapse.server_name}", safe="")
+    found = synapse.client_api(bot, "GET", f"/directory/room/{alias}")
+    assert found.json()["room_id"] == first.id
+
+
+def test_an_alias_taken_by_a_room_the_bot_is_not_in_gets_a_suffix(
+    synapse: Synapse, adapter: MatrixRoomAdapter, bot: MatrixUser
+) -> None:
+    stranger = MatrixRoomAdapter(
+        homeserver=synapse.url, access_token=synapse.register("stranger").access_token
+    )
+    theirs = stranger.open_room(incident_id=49, title="Theirs", topic="")
+
+    ours = adapter.open_room(incident_id=49, title="Ours", topic="")
+    again = adapter.open_room(incident_id=49, title="Ours", topic="")
+
+    assert ours.id != theirs.id
+    assert again == ours
+    assert ours.name == "incident-49"
+    alias = quote(f"#warroom-incident-49-2:{synapse.server_name}", safe="")
+    assert synapse.client_api(bot, "GET", f"/directory/room/{alias}").json()["room_id"] == ours.id

@@ -1,6 +1,7 @@
 """The Slack room adapter against the fake Slack Web API (a real HTTP server)."""
 
 import socket
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,106 @@ def test_the_fake_holds_clients_to_slacks_contract(fake_slack: FakeSlack) -> Non
         "error": "no_user",
     }
     assert call("chat.postMessage", {"channel": channel.id}) == {"ok": False, "error": "no_text"}
+
+
+def test_opening_again_after_a_lost_answer_reuses_the_channel(fake_slack: FakeSlack) -> None:
+    slack = adapter_for(fake_slack)
+    first = slack.open_room(incident_id=12, title="x", topic="SEV1")
+    # The answer to that create was lost: the engine runs the step again.
+    fake_slack.list_page_size = 1  # Slack may page even short lists
+    fake_slack.add_channel("general", members=(BOT_USER,))
+    fake_slack.add_channel("incident-120", members=(BOT_USER,))
+
+    again = slack.open_room(incident_id=12, title="x", topic="SEV1")
+
+    assert again == first
+    assert [c.name for c in fake_slack.channels.values()].count("incident-12") == 1
+    assert not any(c.name.startswith("incident-12-") for c in fake_slack.channels.values())
+    lists = fake_slack.calls_to("conversations.list")
+    assert len(lists) == 3  # one channel a page, every page read
+    assert lists[0].args["types"] == "public_channel,private_channel"
+    assert [c.args.get("cursor") for c in lists][1:] == ["dGVhbTpD1", "dGVhbTpD2"]
+
+
+def test_a_taken_name_the_bot_is_not_in_still_gets_a_suffix(fake_slack: FakeSlack) -> None:
+    fake_slack.add_channel("incident-13", members=(ALICE,))
+    fake_slack.add_channel("incident-13-2", members=(BOT_USER,), is_archived=True)
+    slack = adapter_for(fake_slack)
+
+    room = slack.open_room(incident_id=13, title="x", topic="y")
+    again = slack.open_room(incident_id=13, title="x", topic="y")
+
+    assert room.name == "incident-13-3"
+    assert again == room
+    assert len(fake_slack.calls_to("conversations.list")) == 2
+
+
+def test_a_private_channel_of_the_bot_is_found_again(fake_slack: FakeSlack) -> None:
+    slack = SlackRoomAdapter(token=fake_slack.token, base_url=fake_slack.api_url, private=True)
+    room = slack.open_room(incident_id=14, title="x", topic="y")
+
+    assert slack.open_room(incident_id=14, title="x", topic="y") == room
+    assert fake_slack.channels[room.id].is_private
+
+
+def test_without_permission_to_list_a_taken_name_gets_a_suffix(fake_slack: FakeSlack) -> None:
+    fake_slack.add_channel("incident-15", members=(BOT_USER,))
+    fake_slack.fail_next("conversations.list", status=403)
+
+    room = adapter_for(fake_slack).open_room(incident_id=15, title="x", topic="y")
+
+    assert room.name == "incident-15-2"
+
+
+def test_post_escapes_slacks_control_characters(fake_slack: FakeSlack) -> None:
+    slack = adapter_for(fake_slack)
+    room = slack.open_room(incident_id=16, title="x", topic="y")
+
+    slack.post(room, "<!channel> p99 > 2s & <@U0ALICE001> <https://evil.example|docs>")
+
+    [message] = fake_slack.channels[room.id].messages
+    assert message["text"] == (
+        "&lt;!channel&gt; p99 &gt; 2s &amp; &lt;@U0ALICE001&gt; &lt;https://evil.example|docs&gt;"
+    )
+    assert message["mentions"] == []
+
+
+def test_the_fake_lists_channels_as_slack_documents(fake_slack: FakeSlack) -> None:
+    def call(args: dict[str, str]) -> Any:
+        return fake_slack.handle(
+            "conversations.list",
+            args,
+            content_type="",
+            authorization=f"Bearer {fake_slack.token}",
+            http_method="GET",
+        )[2]
+
+    ours = fake_slack.add_channel("ours", members=(BOT_USER,), is_private=True)
+    fake_slack.add_channel("secret", members=(ALICE,), is_private=True)
+    public = fake_slack.add_channel("public")
+    old = fake_slack.add_channel("old", is_archived=True)
+
+    default = call({})
+    assert [c["id"] for c in default["channels"]] == [public.id, old.id]
+    both = call({"types": "public_channel,private_channel", "exclude_archived": "true"})
+    assert [c["name"] for c in both["channels"]] == ["ours", "public"]
+    assert both["channels"][0]["is_member"] is True
+    assert both["channels"][1]["is_member"] is False
+    assert both["response_metadata"]["next_cursor"] == ""
+    first = call({"types": "public_channel,private_channel", "limit": "1"})
+    assert [c["id"] for c in first["channels"]] == [ours.id]
+    cursor = first["response_metadata"]["next_cursor"]
+    second = call({"types": "public_channel,private_channel", "limit": "1", "cursor": cursor})
+    assert [c["id"] for c in second["channels"]] == [public.id]
+    assert call({"types": "channels"}) == {"ok": False, "error": "invalid_types"}
+    assert call({"limit": "1001"}) == {"ok": False, "error": "invalid_limit"}
+    assert call({"cursor": "nonsense"}) == {"ok": False, "error": "invalid_cursor"}
+    # Write methods stay POST-only.
+    status, _, _ = fake_slack.handle(
+        "chat.postMessage",
+        {"channel": public.id, "text": "x"},
+        content_type="",
+        authorization=f"Bearer {fake_slack.token}",
+        http_method="GET",
+    )
+    assert status == 405

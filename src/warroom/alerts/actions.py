@@ -19,7 +19,6 @@ from warroom.domain.alerts import (
     AlertEvent,
     AlertStatus,
     Matcher,
-    MatchOp,
     SeverityRule,
     Window,
     incident_severity,
@@ -57,7 +56,7 @@ class IngestResult:
 def severity_rules(service: Service) -> list[SeverityRule]:
     return [
         SeverityRule(
-            tuple(Matcher(m["name"], m["value"], MatchOp(m.get("op", "="))) for m in r["matchers"]),
+            tuple(Matcher.from_dict(m) for m in r["matchers"]),
             Severity(r["severity"]),
         )
         for r in service.severity_rules
@@ -193,6 +192,8 @@ def _trigger(
     reason = suppressed_by(event, windows, now)
     if reason is not None:
         alert.suppressed_by = reason
+        # Written now: the next event for this key reads the row with plain SQL.
+        session.flush()
         return IngestResult(Outcome.SUPPRESSED, event.alert_key, alert.id)
     return _attach(session, service, alert, event, now, targets)
 
@@ -233,6 +234,9 @@ def _attach(
 ) -> IngestResult:
     incident, opened = _incident_for(session, service, event, now, targets)
     alert.incident_id = incident.id
+    # Written now: the next event for this key in the same batch reads the row with plain
+    # SQL, and must see that it already has its incident.
+    session.flush()
     incidents.record(
         session,
         incident,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from warroom.domain.components import FOR_SEVERITY, ComponentStatus, worse
 from warroom.engine.tasks import enqueue
-from warroom.incidents.actions import set_component_status
+from warroom.incidents.actions import lock_service, set_component_status
 from warroom.incidents.models import Incident
 from warroom.services.models import Service
 
@@ -38,6 +38,7 @@ def mark_component(
     session: Session, *, incident: Incident, service: Service, now: datetime
 ) -> None:
     """Worsen (never improve) the service's public component status to match."""
+    service = lock_service(session, service)
     wanted = FOR_SEVERITY[incident.severity]
     current = ComponentStatus(service.component_status)
     if not worse(wanted, current):

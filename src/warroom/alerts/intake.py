@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from warroom.alerts.actions import IngestResult, do_ingest
@@ -72,14 +73,6 @@ class Intake:
         self._queue.put(job)
         return job.future
 
-    def ingest(
-        self, *, service_id: int, integration_key_id: int | None, events: Sequence[AlertEvent]
-    ) -> list[IngestResult]:
-        """Submit and wait: for callers that are not on an event loop."""
-        return self.submit(
-            service_id=service_id, integration_key_id=integration_key_id, events=events
-        ).result()
-
     def _ensure_started(self) -> None:
         if self._thread is not None:
             return
@@ -95,6 +88,14 @@ class Intake:
             self._queue.put(None)
             self._thread.join(timeout=10)
             self._thread = None
+        # Anything submitted after the stop marker gets an answer too: retry elsewhere.
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job.future.done():
+                job.future.set_exception(OperationalError("intake stopped", None, Exception()))
 
     def _run(self) -> None:
         while True:

@@ -1,6 +1,13 @@
 """The engine's handlers for incident rooms: open the room, invite the service's
 responders, post the initial message. Each is its own task, so a retry repeats only the
-step that failed, never one that already happened (a second channel, a second message).
+step that failed, never one that already finished and was recorded.
+
+A step can still run again after its outside call succeeded (the answer was lost, or the
+engine died before recording it), so each step is made safe to repeat where the service
+allows: opening reuses the room an earlier run created (Slack: the taken channel name
+the bot is in; Matrix: the room alias), inviting someone already in the room is no
+failure, and a post carries the task's own idempotency key (Matrix transaction id;
+Slack has none, so a Slack post can, rarely, appear twice).
 
 Where the room is (adapter, id, url, name) travels in the follow-up tasks' payloads and
 on the `room_opened` timeline event; the incident itself keeps only `room_url`.
@@ -120,7 +127,8 @@ def post_room_message(ctx: TaskContext) -> None:
     room = _room_from(payload)
     adapter = _adapter_for(ctx, room)
     text = str(payload.get("text") or "")
-    adapter.post(room, text)
+    # Stable across retries of this task, so the service can drop a repeat.
+    adapter.post(room, text, idempotency_key=f"warroom-task-{ctx.task.id}")
     with ctx.db.write() as session:
         incident = get_incident(session, _incident_id(ctx))
         record(

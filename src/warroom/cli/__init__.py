@@ -4,7 +4,7 @@ table, or JSON with --json."""
 
 import typer
 
-from warroom.cli import incidents, server, tokens
+from warroom.cli import incidents, oncall, server, tokens
 
 app = typer.Typer(
     help="warroom: self-hosted incident response.", no_args_is_help=True, add_completion=False
@@ -14,6 +14,7 @@ app.command()(server.engine)
 app.add_typer(server.db_app, name="db")
 app.add_typer(tokens.app, name="token")
 app.add_typer(incidents.app, name="incident")
+app.command("oncall")(oncall.oncall)
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ def serve(
     import uvicorn
 
     from warroom.users.actions import do_bootstrap_admin
+    from warroom.web.access_log import uvicorn_log_config
     from warroom.web.app import create_app
 
     settings = get_settings()
@@ -77,6 +78,7 @@ def serve(
             port=port or settings.port,
             log_level="info",
             access_log=access_log,
+            log_config=uvicorn_log_config(),
             ssl_certfile=settings.tls_certfile,
             ssl_keyfile=settings.tls_keyfile,
         )

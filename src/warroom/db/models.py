@@ -4,7 +4,8 @@ from warroom.alerts import models as alerts
 from warroom.db.base import Base
 from warroom.engine import models as engine
 from warroom.incidents import models as incidents
+from warroom.oncall import models as oncall
 from warroom.services import models as services
 from warroom.users import models as users
 
-__all__ = ["Base", "alerts", "engine", "incidents", "services", "users"]
+__all__ = ["Base", "alerts", "engine", "incidents", "oncall", "services", "users"]

@@ -86,19 +86,26 @@ class AlertEvent:
     links: Sequence[Mapping[str, str]] = field(default_factory=tuple)
 
     def fields(self) -> dict[str, str]:
-        """What severity rules and silences match on: labels, plus the event's own
-        fields under their names."""
+        """What severity rules and silences match on: the event's own fields under their
+        names, and its labels, which win on a clash (an Alertmanager `severity="P1"` label
+        stays P1). `alert_severity` is always the normalised level."""
         return {
-            **{str(k): str(v) for k, v in self.labels.items()},
             "severity": self.severity,
+            "alert_severity": normalise_severity(self.severity),
             "source": self.source_name,
             "summary": self.summary,
+            **{str(k): str(v)[:MATCHED_VALUE_LIMIT] for k, v in self.labels.items()},
         }
 
 
 def key_digest(key: str) -> str:
     """A fixed-length form of a key of any length, for unique indexes."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+# Label values longer than this are matched on their first part only: rule and silence
+# regexes run on the intake's writer thread, and must stay cheap whatever senders send.
+MATCHED_VALUE_LIMIT = 1024
 
 
 class MatchOp(StrEnum):
@@ -115,6 +122,10 @@ class Matcher:
     name: str
     value: str
     op: MatchOp = MatchOp.EQ
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, str]) -> "Matcher":
+        return cls(stored["name"], stored["value"], MatchOp(stored.get("op", "=")))
 
     def matches(self, fields: Mapping[str, str]) -> bool:
         actual = fields.get(self.name, "")

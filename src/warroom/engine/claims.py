@@ -8,7 +8,7 @@ each get different rows without waiting on each other. SQLite: one writer at a t
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,23 @@ def claim_due(
                 )
             )
     return claimed
+
+
+def extend_lease(
+    db: Database, task: ClaimedTask, *, now: datetime, lease: timedelta
+) -> ClaimedTask | None:
+    """Renew the claim for a full lease from `now`, right before the task runs: a
+    compare-and-swap on the claimed `version` (and `claimed_by`), so it fails when
+    another engine has taken the task over since it was claimed. The task as now
+    claimed, or None: someone else has it, and it must not be run here.
+
+    A claim whose lease already ran out but that nobody took over is renewed: no
+    other engine can hold it, since taking it over changes `version`."""
+    until = now + lease
+    with db.write() as session:
+        if not _settle(session, task, claimed_until=until):
+            return None
+    return replace(task, version=task.version + 1, claimed_until=until)
 
 
 def _settle(session: Session, task: ClaimedTask, **values: Any) -> bool:

@@ -19,6 +19,7 @@ from warroom.engine.claims import (
     ClaimedTask,
     LeaseLost,
     claim_due,
+    extend_lease,
     mark_done,
     mark_failed,
     release,
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 
 # Kept on the row and the timeline; a traceback belongs in the log.
 MAX_ERROR_CHARS = 2000
+# How long a claim holds once a task starts (the lease is renewed for this long right
+# before each task runs). It must comfortably outlast the slowest handler: room adapters
+# give up after OPERATION_DEADLINE_SECONDS (120 s, warroom.notify.rooms.base) plus one
+# request timeout (10 s), and a handler's own database writes take well under a second.
+# A handler that outlives it anyway can be run a second time by another engine.
+DEFAULT_LEASE_SECONDS = 300.0
 
 
 @dataclass
@@ -62,7 +69,7 @@ class Engine:
         handlers: Mapping[str, Handler],
         *,
         name: str,
-        lease_seconds: float = 60,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
         batch: int = 20,
     ) -> None:
         self.db = db
@@ -90,11 +97,15 @@ class Engine:
                 # Hand the rest back now instead of leaving them until their leases end.
                 release(self.db, task)
                 continue
-            if self.clock.now() >= task.claimed_until:
-                # Earlier tasks of the batch used up this one's lease: another engine may
-                # hold it by now. Leave it; it is due and unclaimed for whoever is next.
+            # Earlier tasks of the batch may have used up most of this one's lease:
+            # renew it for a full lease before starting, so no other engine can take the
+            # task while it runs. If the renewal fails another engine took it over (its
+            # lease ran out): it is that engine's now, so leave it.
+            renewed = extend_lease(self.db, task, now=self.clock.now(), lease=self.lease)
+            if renewed is None:
+                log.info("engine %s: task %s was taken over before it started", self.name, task.id)
                 continue
-            self._run(task)
+            self._run(renewed)
             ran += 1
         return ran
 

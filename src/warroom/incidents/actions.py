@@ -232,10 +232,22 @@ def apply_status(
     return _finish(session, incident, now=now)
 
 
+def lock_service(session: Session, service: Service) -> Service:
+    """The service row, locked until commit (PostgreSQL) and freshly read: component
+    changes from several processes happen one after another, on current values."""
+    locked = session.scalar(
+        select(Service)
+        .where(Service.id == service.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return locked or service
+
+
 def _restore_component(session: Session, incident: Incident, *, now: datetime) -> None:
     """Automation marked the component when alerts opened an incident; once the service
     has no open incident left, the component is operational again."""
-    service = incident.service
+    service = lock_service(session, incident.service)
     if not service.mark_component or service.component_status == ComponentStatus.OPERATIONAL:
         return
     still_open = session.scalar(

@@ -145,7 +145,12 @@ def summary_of(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str
 
 
 def real_time(stamp: datetime | None) -> datetime | None:
-    """None for Go's zero time (0001-01-01T00:00:00Z), which means 'not set'."""
+    """In UTC; None for Go's zero time (0001-01-01T00:00:00Z), which means 'not set', and
+    for a time so far ahead it has no UTC equivalent (an alert cannot start in the future
+    anyway: intake caps start times at now)."""
     if stamp is None or stamp.year <= 1:
         return None
-    return stamp.astimezone(UTC)
+    try:
+        return stamp.astimezone(UTC)
+    except OverflowError:
+        return None

@@ -92,6 +92,11 @@ async def submit(
     except OperationalError as exc:
         log.warning("alert intake could not write: %s", exc)
         raise IntakeUnavailable from exc
+    except Exception as exc:
+        # Whatever went wrong, the events are not stored: say so in the way senders
+        # retry on (Alertmanager retries only 5xx), and keep the details in the log.
+        log.exception("alert intake failed")
+        raise IntakeUnavailable from exc
 
 
 # --- PagerDuty Events API v2 ---------------------------------------------------------

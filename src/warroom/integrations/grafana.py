@@ -2,7 +2,7 @@
 plus a title, state and message for the group, and per alert the query values and links
 to its dashboard, panel, silence form and image."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -11,7 +11,7 @@ from warroom.integrations.alertmanager import AlertmanagerAlert, AlertmanagerPay
 
 
 class GrafanaAlert(AlertmanagerAlert):
-    values: dict[str, float | None] | None = None
+    values: dict[str, Annotated[float, Field(allow_inf_nan=False)] | None] | None = None
     value_string: str = Field(default="", alias="valueString")
     dashboard_url: str = Field(default="", alias="dashboardURL")
     panel_url: str = Field(default="", alias="panelURL")

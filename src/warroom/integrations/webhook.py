@@ -2,13 +2,12 @@
 `{"events": [...]}` with up to 100. The shape is documented in docs/integrations.md."""
 
 import uuid
-from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from warroom.domain.alerts import AlertAction, AlertEvent, AlertSource
-from warroom.integrations.alertmanager import Timestamp
+from warroom.integrations.alertmanager import Timestamp, real_time
 
 MAX_EVENTS = 100
 MAX_KEY = 255
@@ -103,7 +102,7 @@ def _event(item: WebhookEvent) -> AlertEvent:
         summary=item.summary or "",
         severity=item.severity,
         source_name=item.source,
-        started_at=item.started_at.astimezone(UTC) if item.started_at else None,
+        started_at=real_time(item.started_at),
         labels=dict(item.labels),
         details=dict(item.details),
         links=[{"href": link.href, "text": link.text or link.href[:200]} for link in item.links],

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Path
 
 from warroom.schemas import Cursor, Limit, ListOut, list_out
 from warroom.services import actions, repository
-from warroom.services.models import IntegrationKey, Service
 from warroom.services.schemas import (
     IntegrationKeyIn,
     IntegrationKeyOut,
@@ -22,18 +21,6 @@ router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
 ServiceRef = Annotated[str, Path(min_length=1, max_length=100, description="id or name")]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def key_out(key: IntegrationKey, service: Service, secret: str | None = None) -> IntegrationKeyOut:
-    return IntegrationKeyOut(
-        id=key.id,
-        service=service.name,
-        name=key.name,
-        prefix=key.prefix,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
-        key=secret,
-    )
 
 
 @router.post("", status_code=201, response_model=ServiceOut)
@@ -77,7 +64,10 @@ def update_service(ref: ServiceRef, body: ServicePatch, who: Admin, ctx: Ctx) ->
 def list_integration_keys(ref: ServiceRef, who: Admin, ctx: Ctx) -> ListOut[IntegrationKeyOut]:
     with ctx.db.read() as session:
         service = repository.get_service(session, ref)
-        items = [key_out(k, service) for k in repository.list_integration_keys(session, service.id)]
+        items = [
+            IntegrationKeyOut.of(k, service)
+            for k in repository.list_integration_keys(session, service.id)
+        ]
     return ListOut[IntegrationKeyOut](items=items, total=len(items), next=None)
 
 
@@ -90,7 +80,7 @@ def create_integration_key(
         issued = actions.do_create_integration_key(
             session, service=service, name=body.name, now=ctx.clock.now()
         )
-        return key_out(issued.key, service, issued.secret)
+        return IntegrationKeyOut.of(issued.key, service, issued.secret)
 
 
 @router.post("/{ref}/integration-keys/{key_id}/rotate", response_model=IntegrationKeyOut)
@@ -103,7 +93,7 @@ def rotate_integration_key(
         issued = actions.do_rotate_integration_key(
             session, service=service, key_id=key_id, now=ctx.clock.now()
         )
-        out = key_out(issued.key, service, issued.secret)
+        out = IntegrationKeyOut.of(issued.key, service, issued.secret)
     ctx.keys.forget()  # this process stops taking the old secret at once
     return out
 
@@ -117,7 +107,7 @@ def revoke_integration_key(
         key = actions.do_revoke_integration_key(
             session, service=service, key_id=key_id, now=ctx.clock.now()
         )
-        out = key_out(key, service)
+        out = IntegrationKeyOut.of(key, service)
     ctx.keys.forget()
     return out
 

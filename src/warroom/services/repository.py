@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.db.pagination import Page, paginate
-from warroom.domain.alerts import Matcher, MatchOp, Window
+from warroom.domain.alerts import Matcher, Window
 from warroom.errors import NotFound
 from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
 from warroom.users.security import hash_token
@@ -94,9 +94,7 @@ def active_windows(session: Session, service_id: int, now: datetime) -> list[Win
             Silence.service_id == service_id, Silence.starts_at <= now, Silence.ends_at > now
         )
     ):
-        matchers = tuple(
-            Matcher(m["name"], m["value"], MatchOp(m.get("op", "="))) for m in s.matchers
-        )
+        matchers = tuple(Matcher.from_dict(m) for m in s.matchers)
         reason = f"silence {s.id}" + (f": {s.comment}" if s.comment else "")
         windows.append(Window(reason, s.starts_at, s.ends_at, matchers))
     return windows

@@ -7,12 +7,18 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 from warroom.domain.alerts import Matcher, MatchOp, SeverityRule
 from warroom.domain.severity import Severity
 from warroom.schemas import Handle, In, Out
+from warroom.services.models import IntegrationKey, Service
 
 ServiceName = Annotated[
     str, StringConstraints(pattern=r"^\w[\w .:-]{0,99}$", strip_whitespace=True)
 ]
 Component = Annotated[str, StringConstraints(max_length=100)]
 Short = Annotated[str, StringConstraints(max_length=500)]
+
+
+# A group that is itself repeated and contains a repetition, like (a+)+ or (\w*)*: the
+# shape of catastrophic backtracking. Matching runs on the intake's writer thread.
+_NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*][^()]*\)[+*{]")
 
 
 class MatcherIn(In):
@@ -23,6 +29,11 @@ class MatcherIn(In):
     @model_validator(mode="after")
     def _regex_compiles(self) -> "MatcherIn":
         if self.op in (MatchOp.RE, MatchOp.NRE):
+            if _NESTED_QUANTIFIER.search(self.value):
+                raise ValueError(
+                    f"'{self.value}' repeats a repeated group, which can take exponential "
+                    "time to match; simplify it"
+                )
             try:
                 re.compile(self.value)
             except re.error as exc:
@@ -97,6 +108,20 @@ class IntegrationKeyOut(Out):
     revoked_at: datetime | None
     # Shown once, when the key is made or rotated; only its hash is stored.
     key: str | None = None
+
+    @classmethod
+    def of(
+        cls, key: IntegrationKey, service: Service, secret: str | None = None
+    ) -> "IntegrationKeyOut":
+        return cls(
+            id=key.id,
+            service=service.name,
+            name=key.name,
+            prefix=key.prefix,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+            key=secret,
+        )
 
 
 class MaintenanceWindowIn(In):

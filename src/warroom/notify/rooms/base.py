@@ -7,9 +7,16 @@ can help. The system never needs an adapter: without one the incident page is th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+# The longest one adapter operation (open a room, invite, post) may take in all, however
+# many requests it makes: checked before each request, so at most one request timeout
+# more can pass. The engine's lease (warroom.engine.runner.DEFAULT_LEASE_SECONDS) is set
+# well above it, so a task's claim outlasts its handler.
+OPERATION_DEADLINE_SECONDS = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,30 @@ class RoomAdapter(Protocol):
         One bad member never raises; a failure of the whole call (auth, rate limit) does."""
         ...
 
-    def post(self, room: Room, text: str) -> None: ...
+    def post(self, room: Room, text: str, *, idempotency_key: str | None = None) -> None:
+        """Post plain text. With an `idempotency_key` the adapter makes a repeat of the
+        same post a no-op where its service allows (Matrix transaction ids); adapters
+        whose service has no such thing (Slack) ignore it."""
+        ...
+
+
+class Deadline:
+    """The time left for one adapter operation, on the monotonic clock."""
+
+    def __init__(self, seconds: float = OPERATION_DEADLINE_SECONDS) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._ends - time.monotonic())
+
+    def check(self, what: str) -> None:
+        """Before a request: a transient RoomError once the operation has run too long."""
+        if self.remaining() <= 0:
+            raise RoomError(
+                f"{what}: gave up, the operation took longer than {self.seconds:.0f}s",
+                permanent=False,
+            )
 
 
 def room_name(incident_id: int) -> str:

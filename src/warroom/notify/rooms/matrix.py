@@ -2,6 +2,12 @@
 
 The bot account behind the access token creates a private room per incident, invites
 people by Matrix id (`@alice:example.org`) and posts plain-text messages.
+
+Both are safe to repeat. A room is created with the local alias
+`#warroom-incident-<id>:<server>`; when that alias is taken by a room the bot is in (an
+earlier run created it and its answer was lost), that room is the incident's room. A
+post's transaction id comes from the caller's idempotency key, so the homeserver
+ignores a repeat (Synapse remembers transaction ids per device for about 30 minutes).
 """
 
 from __future__ import annotations
@@ -14,13 +20,24 @@ from urllib.parse import quote
 
 import httpx
 
-from warroom.notify.rooms.base import Room, RoomError, room_name, unique_members
+from warroom.notify.rooms.base import (
+    OPERATION_DEADLINE_SECONDS,
+    Deadline,
+    Room,
+    RoomError,
+    room_name,
+    unique_members,
+)
 
 log = logging.getLogger(__name__)
 
 CLIENT_API = "/_matrix/client/v3"
 # Room names are state events; keep them short enough for every client to show.
 MAX_ROOM_NAME = 255
+ALIAS_PREFIX = "warroom-"
+# How many `warroom-incident-<id>-<n>` aliases to try when earlier ones belong to rooms
+# the bot is not in (e.g. an earlier installation whose incident ids started over).
+MAX_ALIAS_ATTEMPTS = 20
 
 
 class MatrixRoomAdapter:
@@ -33,13 +50,19 @@ class MatrixRoomAdapter:
         access_token: str,
         client: httpx.Client | None = None,
         timeout_seconds: float = 10.0,
+        deadline_seconds: float = OPERATION_DEADLINE_SECONDS,
     ) -> None:
         self._base = homeserver.rstrip("/") + CLIENT_API
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self._client = client or httpx.Client(timeout=timeout_seconds)
+        self._timeout = timeout_seconds
+        self._deadline_seconds = deadline_seconds
+        # The operation under way: every request checks it and is cut to what is left.
+        self._deadline = Deadline(deadline_seconds)
         self._server_name: str | None = None
 
     def open_room(self, *, incident_id: int, title: str, topic: str) -> Room:
+        self._deadline = Deadline(self._deadline_seconds)
         name = room_name(incident_id)
         full_name = f"{name}: {title.strip()}" if title.strip() else name
         body: dict[str, Any] = {
@@ -49,19 +72,44 @@ class MatrixRoomAdapter:
         }
         if topic.strip():
             body["topic"] = topic.strip()
-        answer = _json(self._request("POST", "/createRoom", "createRoom", json=body))
-        room_id = answer.get("room_id")
+        base_alias = f"{ALIAS_PREFIX}{name}"
+        for attempt in range(1, MAX_ALIAS_ATTEMPTS + 1):
+            alias_name = base_alias if attempt == 1 else f"{base_alias}-{attempt}"
+            response = self._send(
+                "POST", "/createRoom", "createRoom", json=body | {"room_alias_name": alias_name}
+            )
+            if response.status_code == 200:
+                room_id = _json(response).get("room_id")
+                break
+            if _error_of(response).get("errcode") != "M_ROOM_IN_USE":
+                raise _room_error("createRoom", response)
+            # The alias is taken: by this incident's room if an earlier run created it
+            # and lost the answer (the bot is in it), else by someone else's room.
+            existing = self._room_of_alias(alias_name)
+            if existing is not None and self._is_joined(existing):
+                room_id = existing
+                break
+        else:
+            raise RoomError(
+                f"Matrix createRoom: #{base_alias} and {MAX_ALIAS_ATTEMPTS - 1} variants "
+                "are all taken",
+                permanent=True,
+            )
         if not isinstance(room_id, str) or not room_id.startswith("!"):
             raise RoomError("Matrix createRoom answered without a room id", permanent=True)
         return Room(adapter=self.name, id=room_id, url=self._room_url(room_id), name=name)
 
     def invite(self, room: Room, members: Sequence[str]) -> list[str]:
+        self._deadline = Deadline(self._deadline_seconds)
         return [m for m in unique_members(members) if not self._invite_one(room, m)]
 
-    def post(self, room: Room, text: str) -> None:
+    def post(self, room: Room, text: str, *, idempotency_key: str | None = None) -> None:
         # The transaction id makes a repeated PUT a no-op on the server, so the one retry
-        # below (same id) cannot post the message twice.
-        path = f"/rooms/{_segment(room.id)}/send/m.room.message/{uuid.uuid4().hex}"
+        # below (same id), and a later run with the same idempotency key (the engine
+        # retrying the task), cannot post the message twice.
+        self._deadline = Deadline(self._deadline_seconds)
+        txn_id = idempotency_key or uuid.uuid4().hex
+        path = f"/rooms/{_segment(room.id)}/send/m.room.message/{_segment(txn_id)}"
         content = {"msgtype": "m.text", "body": text}
         try:
             self._request("PUT", path, "send", json=content)
@@ -93,6 +141,32 @@ class MatrixRoomAdapter:
             response.status_code,
             error.get("errcode", ""),
         )
+        return False
+
+    def _room_of_alias(self, alias_name: str) -> str | None:
+        """The room a local alias points at; None when it points nowhere (any more)."""
+        server = self._own_server_name()
+        if not server:
+            raise RoomError(
+                "Matrix whoami: cannot tell the homeserver's name to look up a room alias",
+                permanent=False,
+            )
+        alias = f"#{alias_name}:{server}"
+        response = self._send("GET", f"/directory/room/{_segment(alias)}", "directory")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise _room_error("directory", response)
+        room_id = _json(response).get("room_id")
+        return room_id if isinstance(room_id, str) and room_id.startswith("!") else None
+
+    def _is_joined(self, room_id: str) -> bool:
+        """Whether the bot is in the room: only members may list its joined members."""
+        response = self._send("GET", f"/rooms/{_segment(room_id)}/joined_members", "joined_members")
+        if response.status_code == 200:
+            return True
+        if _is_call_failure(response):
+            raise _room_error("joined_members", response)
         return False
 
     def _user_exists(self, member: str) -> bool:
@@ -137,8 +211,12 @@ class MatrixRoomAdapter:
     def _send(
         self, method: str, path: str, what: str, *, json: Mapping[str, Any] | None = None
     ) -> httpx.Response:
+        self._deadline.check(f"Matrix {what}")
+        timeout = min(self._timeout, max(self._deadline.remaining(), 0.1))
         try:
-            return self._client.request(method, self._base + path, headers=self._headers, json=json)
+            return self._client.request(
+                method, self._base + path, headers=self._headers, json=json, timeout=timeout
+            )
         except httpx.TransportError as exc:
             raise RoomError(
                 f"Matrix {what}: cannot reach the homeserver: {exc!r}", permanent=False

@@ -2,19 +2,31 @@
 
 One channel per incident, named `incident-<id>` (Slack channel names: lower-case letters,
 digits, hyphens and underscores, at most 80 characters); the topic is set right after.
+
+Opening is safe to repeat: when the name is taken and the taken channel is one the bot
+is in (an earlier run created it and its answer was lost), that channel is the room.
+Posting is not: Slack has no idempotency key for chat.postMessage.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from urllib.parse import quote
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from warroom.notify.rooms.base import Room, RoomError, room_name, unique_members
+from warroom.notify.rooms.base import (
+    OPERATION_DEADLINE_SECONDS,
+    Deadline,
+    Room,
+    RoomError,
+    room_name,
+    unique_members,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +37,8 @@ MAX_CHANNEL_NAME = 80
 MAX_NAME_ATTEMPTS = 20
 # Slack documents topics up to 250 characters and refuses longer ones with `too_long`.
 MAX_TOPIC = 250
+# conversations.list page size (Slack: under 1000; it may answer fewer, even mid-list).
+LIST_PAGE = 200
 
 # Slack answers these when its side failed; the same call can succeed later.
 _TRANSIENT_ERRORS = frozenset(
@@ -60,6 +74,7 @@ class SlackRoomAdapter:
         client: WebClient | None = None,
         private: bool = False,
         timeout_seconds: int = 10,
+        deadline_seconds: float = OPERATION_DEADLINE_SECONDS,
     ) -> None:
         # No client-side retries: the caller's outbox retries with backoff, and a blind
         # retry of chat.postMessage after a lost response would post the message twice.
@@ -67,20 +82,33 @@ class SlackRoomAdapter:
             token=token, base_url=base_url, timeout=timeout_seconds, retry_handlers=[]
         )
         self._private = private
+        self._deadline_seconds = deadline_seconds
         self._team_id: str | None = None
 
     def open_room(self, *, incident_id: int, title: str, topic: str) -> Room:
+        deadline = Deadline(self._deadline_seconds)
         base = room_name(incident_id)
         channel: dict[str, object] | None = None
+        # The bot's channels with names like ours, looked up once, when a name is taken.
+        ours: dict[str, dict[str, object]] | None = None
         name = base
         for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
             name = _channel_name(base if attempt == 1 else f"{base}-{attempt}")
+            deadline.check("Slack conversations.create")
             try:
                 response = self._client.conversations_create(name=name, is_private=self._private)
             except SlackApiError as exc:
-                if _error_code(exc) == "name_taken":
-                    continue
-                raise _room_error("conversations.create", exc) from exc
+                if _error_code(exc) != "name_taken":
+                    raise _room_error("conversations.create", exc) from exc
+                # An earlier run of this step may have created it and lost the answer:
+                # a channel of this name that the bot is in is this incident's room.
+                # Anyone else's (an old installation's, a person's) gets a suffix.
+                if ours is None:
+                    ours = self._member_channels(base, deadline)
+                if name in ours:
+                    channel = ours[name]
+                    break
+                continue
             except (SlackClientError, OSError) as exc:
                 raise _room_error("conversations.create", exc) from exc
             channel = _dict(response.get("channel"))
@@ -115,8 +143,10 @@ class SlackRoomAdapter:
                 return [] if refused.code in _ALREADY_PRESENT else list(wanted)
         # Slack names one error for the whole list; ask per member to learn who failed.
         # Members the list call did invite answer `already_in_channel` now.
+        deadline = Deadline(self._deadline_seconds)
         failed: list[str] = []
         for member in wanted:
+            deadline.check("Slack conversations.invite")
             try:
                 self._invite(room.id, [member])
             except _MemberRefused as refused:
@@ -125,10 +155,53 @@ class SlackRoomAdapter:
                     failed.append(member)
         return failed
 
-    def post(self, room: Room, text: str) -> None:
+    def post(self, room: Room, text: str, *, idempotency_key: str | None = None) -> None:
+        # Slack has no idempotency key for chat.postMessage; the key is ignored.
+        escaped = escape_text(text)
         self._call(
-            "chat.postMessage", lambda: self._client.chat_postMessage(channel=room.id, text=text)
+            "chat.postMessage",
+            lambda: self._client.chat_postMessage(channel=room.id, text=escaped),
         )
+
+    def _member_channels(self, base: str, deadline: Deadline) -> dict[str, dict[str, object]]:
+        """Unarchived channels named `base` or `base-<n>` that the bot is a member of, by
+        name. Private channels are listed only to their members, which is all we want."""
+        found: dict[str, dict[str, object]] = {}
+        cursor: str | None = None
+        while True:
+            deadline.check("Slack conversations.list")
+            try:
+                page = self._call(
+                    "conversations.list",
+                    partial(
+                        self._client.conversations_list,
+                        types="public_channel,private_channel",
+                        exclude_archived=True,
+                        limit=LIST_PAGE,
+                        cursor=cursor,
+                    ),
+                )
+            except RoomError as exc:
+                if not exc.permanent:
+                    raise
+                # Without channels:read/groups:read the bot cannot tell its channel from
+                # another's: a suffixed name is the lesser harm than failing the step.
+                log.warning("Slack conversations.list failed; taken names get a suffix: %s", exc)
+                return {}
+            channels = page.get("channels")
+            for item in channels if isinstance(channels, list) else []:
+                channel = _dict(item)
+                name = str(channel.get("name") or "")
+                if (
+                    (name == base or name.startswith(f"{base}-"))
+                    and channel.get("is_member") is True
+                    and not channel.get("is_archived")
+                    and channel.get("id")
+                ):
+                    found[name] = channel
+            cursor = str(_dict(page.get("response_metadata")).get("next_cursor") or "") or None
+            if cursor is None:
+                return found
 
     def _invite(self, channel: str, users: list[str]) -> None:
         try:
@@ -172,6 +245,13 @@ class SlackRoomAdapter:
             return call()
         except (SlackClientError, OSError) as exc:
             raise _room_error(what, exc) from exc
+
+
+def escape_text(text: str) -> str:
+    """Slack's control characters as Slack documents them (`&` `<` `>` → `&amp;` `&lt;`
+    `&gt;`), so text from an alert shows as written and cannot mention `<!channel>`,
+    `<!here>` or `<@U…>`, nor make links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _MemberRefused(Exception):

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
@@ -127,7 +127,7 @@ def issued_view(ctx: AppContext, service: Service, issued: IssuedKey, verb: str)
     base = ctx.settings.base_url.rstrip("/")
     secret = issued.secret
     return Issued(
-        key=key_out(service, issued.key),
+        key=IntegrationKeyOut.of(issued.key, service),
         secret=secret,
         verb=verb,
         urls=(
@@ -140,17 +140,6 @@ def issued_view(ctx: AppContext, service: Service, issued: IssuedKey, verb: str)
             ("Grafana contact point", f"{base}/integrations/grafana/{secret}", "webhook URL"),
             ("Generic JSON webhook", f"{base}/integrations/webhook/{secret}", "POST JSON here"),
         ),
-    )
-
-
-def key_out(service: Service, key: Any) -> IntegrationKeyOut:
-    return IntegrationKeyOut(
-        id=key.id,
-        service=service.name,
-        name=key.name,
-        prefix=key.prefix,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
     )
 
 
@@ -248,7 +237,10 @@ def service_page(
             for s in repository.list_silences(session, service.id)
         ]
         keys = (
-            [key_out(service, k) for k in repository.list_integration_keys(session, service.id)]
+            [
+                IntegrationKeyOut.of(k, service)
+                for k in repository.list_integration_keys(session, service.id)
+            ]
             if who.can_admin
             else []
         )
