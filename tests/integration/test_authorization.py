@@ -29,6 +29,9 @@ ADMIN_ONLY = {
     ("PUT", "/api/v1/schedules/{schedule}"),
     ("DELETE", "/api/v1/schedules/{schedule}"),
     ("POST", "/api/v1/schedules/{schedule}/feed-token"),
+    ("POST", "/api/v1/escalation-policies"),
+    ("PUT", "/api/v1/escalation-policies/{policy}"),
+    ("DELETE", "/api/v1/escalation-policies/{policy}"),
     # An admin, or the user themself (the matrix's responder asks for ada's: 403).
     ("POST", "/api/v1/users/{handle}/feed-token"),
 }
@@ -116,9 +119,23 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         headers=people.admin.headers,
     )
     assert made.status_code == 201, made.text
+    policy = app_client.post(
+        "/api/v1/escalation-policies",
+        json={
+            "name": "checkout-oncall",
+            "repeat": 1,
+            "levels": [
+                {"delay_minutes": 5, "targets": [{"schedule": "primary"}]},
+                {"delay_minutes": 10, "targets": [{"user": "ada"}]},
+            ],
+        },
+        headers=people.admin.headers,
+    )
+    assert policy.status_code == 201, policy.text
     return {
         "incident_id": incident_id,
         "schedule": str(made.json()["id"]),
+        "policy": str(policy.json()["id"]),
         "override_id": "999",
         "role": "incident_commander",
         "n": "1",

@@ -3,9 +3,10 @@
 from warroom.alerts import models as alerts
 from warroom.db.base import Base
 from warroom.engine import models as engine
+from warroom.escalation import models as escalation
 from warroom.incidents import models as incidents
 from warroom.oncall import models as oncall
 from warroom.services import models as services
 from warroom.users import models as users
 
-__all__ = ["Base", "alerts", "engine", "incidents", "oncall", "services", "users"]
+__all__ = ["Base", "alerts", "engine", "escalation", "incidents", "oncall", "services", "users"]

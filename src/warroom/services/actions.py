@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from warroom.errors import Conflict, Invalid, NotFound
+from warroom.escalation.models import EscalationPolicy
+from warroom.escalation.repository import find_policy
 from warroom.services import repository
 from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
 from warroom.users.repository import get_user
@@ -26,6 +28,13 @@ def _ensure_name_free(session: Session, name: str, *, but: Service | None = None
 def _check_responders(session: Session, handles: Sequence[str] | None) -> None:
     for handle in handles or ():
         get_user(session, handle)
+
+
+def _policy_named(session: Session, name: str) -> EscalationPolicy:
+    policy = find_policy(session, name)
+    if policy is None:
+        raise Invalid(f"no such escalation policy: {name}")
+    return policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +107,11 @@ def do_create_service(
     open_room: bool | None = None,
     post_initial_message: bool | None = None,
     mark_component: bool | None = None,
+    escalation_policy: str | None = None,
 ) -> CreatedService:
     _ensure_name_free(session, name)
     _check_responders(session, responders)
+    policy = _policy_named(session, escalation_policy) if escalation_policy else None
     service = Service(
         name=name,
         description=description or "",
@@ -111,6 +122,7 @@ def do_create_service(
         open_room=True if open_room is None else open_room,
         post_initial_message=True if post_initial_message is None else post_initial_message,
         mark_component=True if mark_component is None else mark_component,
+        policy=policy,
         created_at=now,
     )
     session.add(service)
@@ -119,8 +131,12 @@ def do_create_service(
 
 
 def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Service:
-    """Fields left out (None) stay as they are."""
+    """Fields left out (None) stay as they are; `escalation_policy`, when given, is set
+    even to None (which detaches the policy)."""
     service = repository.get_service(session, ref)
+    if "escalation_policy" in changes:
+        policy_name = changes.pop("escalation_policy")
+        service.policy = _policy_named(session, policy_name) if policy_name else None
     name = changes.pop("name", None)
     if name is not None and name != service.name:
         _ensure_name_free(session, name, but=service)

@@ -53,7 +53,9 @@ def get_service(ref: ServiceRef, who: Viewer, ctx: Ctx) -> ServiceOut:
 @router.patch("/{ref}", response_model=ServiceOut)
 def update_service(ref: ServiceRef, body: ServicePatch, who: Admin, ctx: Ctx) -> ServiceOut:
     with ctx.db.write() as session:
-        service = actions.do_update_service(session, ref=ref, **body.model_dump(mode="json"))
+        # Only the fields sent: an explicit null escalation_policy detaches it.
+        changes = body.model_dump(mode="json", exclude_unset=True)
+        service = actions.do_update_service(session, ref=ref, **changes)
         return ServiceOut.model_validate(service)
 
 

@@ -2,9 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
+from warroom.escalation.models import EscalationPolicy
 
 
 class Service(Base):
@@ -26,7 +27,19 @@ class Service(Base):
     open_room: Mapped[bool] = mapped_column(default=True)
     post_initial_message: Mapped[bool] = mapped_column(default=True)
     mark_component: Mapped[bool] = mapped_column(default=True)
+    # Who is paged when an incident opens; by id, so renaming the policy keeps the link.
+    # RESTRICT: a policy in use cannot be deleted out from under a service.
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    policy: Mapped[EscalationPolicy | None] = relationship(lazy="selectin")
+
+    @property
+    def escalation_policy(self) -> str | None:
+        """The policy's name, as the API names it."""
+        return self.policy.name if self.policy is not None else None
 
 
 class IntegrationKey(Base):

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 
 from warroom.domain.alerts import Matcher, MatchOp, SeverityRule
 from warroom.domain.severity import Severity
+from warroom.escalation.schemas import PolicyName
 from warroom.schemas import Handle, In, Out
 from warroom.services.models import IntegrationKey, Service
 
@@ -69,6 +70,10 @@ class _ServiceFields(In):
     open_room: bool | None = None
     post_initial_message: bool | None = None
     mark_component: bool | None = None
+    escalation_policy: PolicyName | None = Field(
+        default=None,
+        description="the escalation policy's name; in a PATCH, null detaches the policy",
+    )
 
 
 class ServiceIn(_ServiceFields):
@@ -90,6 +95,7 @@ class ServiceOut(Out):
     open_room: bool
     post_initial_message: bool
     mark_component: bool
+    escalation_policy: str | None = None
     # Only in the answer to creating the service: its first integration key, shown once.
     integration_key: str | None = None
     created_at: datetime

@@ -10,6 +10,7 @@ from warroom.alerts import api as alerts_api
 from warroom.alerts.intake import Intake
 from warroom.clock import Clock, SystemClock
 from warroom.db.session import Database
+from warroom.escalation import api as escalation_api
 from warroom.incidents import api as incidents_api
 from warroom.integrations import api as integrations_api
 from warroom.integrations import monitoring_api
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(incidents_api.router)
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
+    app.include_router(escalation_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
