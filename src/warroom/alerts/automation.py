@@ -31,7 +31,8 @@ def on_incident_opened(
             payload={"post_initial_message": service.post_initial_message},
             now=now,
         )
-    schedule_paging(session, incident=incident, service=service, now=now)
+    # Paging the on-call is not here: do_declare starts the service's escalation policy,
+    # for incidents opened by alerts and by people alike (warroom.paging).
 
 
 def mark_component(
@@ -44,11 +45,3 @@ def mark_component(
     if not worse(wanted, current):
         return
     set_component_status(session, incident, wanted, now=now)
-
-
-def schedule_paging(
-    session: Session, *, incident: Incident, service: Service, now: datetime
-) -> None:
-    """The seam for paging the on-call: escalation policies and the engine that walks
-    them arrive with on-call scheduling. Until a service can name a policy there is no
-    one to page, and this deliberately does nothing."""

@@ -6,7 +6,18 @@ from warroom.engine import models as engine
 from warroom.escalation import models as escalation
 from warroom.incidents import models as incidents
 from warroom.oncall import models as oncall
+from warroom.paging import models as paging
 from warroom.services import models as services
 from warroom.users import models as users
 
-__all__ = ["Base", "alerts", "engine", "escalation", "incidents", "oncall", "services", "users"]
+__all__ = [
+    "Base",
+    "alerts",
+    "engine",
+    "escalation",
+    "incidents",
+    "oncall",
+    "paging",
+    "services",
+    "users",
+]

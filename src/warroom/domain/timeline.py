@@ -20,6 +20,8 @@ class EventType(StrEnum):
     ALERT_ATTACHED = "alert_attached"
     PAGE_SENT = "page_sent"
     ESCALATED = "escalated"
+    LEVEL_SKIPPED = "level_skipped"
+    PAGE_FAILED = "page_failed"
     REMINDER_SENT = "reminder_sent"
     ROOM_OPENED = "room_opened"
     ROOM_INVITED = "room_invited"

@@ -3,6 +3,7 @@
 
 from warroom.alerts import room_tasks
 from warroom.engine.runner import Handler
+from warroom.paging import handlers as paging
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -10,4 +11,6 @@ def default_handlers() -> dict[str, Handler]:
         room_tasks.OPEN_ROOM: room_tasks.open_room,
         room_tasks.INVITE_ROOM: room_tasks.invite_room,
         room_tasks.POST_ROOM_MESSAGE: room_tasks.post_room_message,
+        paging.ESCALATE: paging.escalate,
+        paging.DELIVER_PAGE: paging.deliver_page,
     }

@@ -13,6 +13,8 @@ class TaskState(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+    # Stopped before it ran: an acknowledgement cancels the pages still to come.
+    CANCELLED = "cancelled"
 
 
 class Task(Base):

@@ -31,6 +31,7 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
+from warroom.paging.hooks import start_escalation, stop_paging
 from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.users.repository import get_user
@@ -167,6 +168,11 @@ def do_declare(
         service=svc.name,
         drill=drill,
     )
+    if svc.escalation_policy_id is not None:
+        # Paging starts with the incident, whether a person or an alert opened it.
+        start_escalation(
+            session, incident_id=incident.id, triggered_at=incident.triggered_at, now=now
+        )
     # Nothing on the checklist can be done yet: a new incident is triggered, unassigned,
     # unacknowledged and unannounced.
     session.flush()
@@ -193,6 +199,9 @@ def _apply_status(
         acknowledge_open_alerts(session, incident.id, now=now)
         _note_breach(session, incident, now=now)
         record(session, incident, EventType.ACKNOWLEDGED, actor=actor, at=now)
+    if change.acknowledges or change.resolves or change.closes:
+        # Someone answered, or it is over: no further level is paged.
+        stop_paging(session, incident_id=incident.id, now=now)
     incident.status = change.new
     record(
         session,

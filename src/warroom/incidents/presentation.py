@@ -194,9 +194,21 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
         case E.ALERT_ATTACHED:
             return EventText(_alert_attached(d))
         case E.PAGE_SENT:
-            return EventText(f"Paged {_who(d.get('user'))}", "people")
+            via = f" via {d['target']}" if d.get("target") else ""
+            return EventText(f"Paged {_who(d.get('user'))}{via}", "people")
+        case E.PAGE_FAILED:
+            via = f" via {d['target']}" if d.get("target") else ""
+            return EventText(
+                f"Could not page {_who(d.get('user'))}{via}: {d.get('error', '?')}", "alarm"
+            )
         case E.ESCALATED:
-            return EventText(f"Escalated to level {d.get('level', '?')}", "alarm")
+            users = f": {_names(d['users'])}" if d.get("users") else ""
+            return EventText(f"Escalated to level {d.get('level', '?')}{users}", "alarm")
+        case E.LEVEL_SKIPPED:
+            return EventText(
+                f"Level {d.get('level', '?')} skipped: {d.get('reason', 'nobody to page')}",
+                "alarm",
+            )
         case E.REMINDER_SENT:
             return EventText("Reminder sent: a stakeholder update is due", "comms")
         case E.ROOM_OPENED:

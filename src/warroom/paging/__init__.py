@@ -1,0 +1,1 @@
+"""Paging: walking an incident's escalation policy and delivering each page once."""

@@ -1,0 +1,364 @@
+"""The engine's paging handlers: `escalate` walks one step of an incident's escalation
+policy, `deliver_page` sends one page.
+
+Exactly once, as seen by the person paged:
+- a step's pages are rows with a unique (incident, loop, level, user, contact) key,
+  written in the same transaction as the step's completion and the next step's timer;
+  a step run again (a lost completion, another engine after a lease ran out) finds its
+  pages already there and adds none;
+- each page is sent by its own `deliver_page` task, claimed by one engine at a time
+  (SKIP LOCKED / compare-and-swap on the task row), and marked sent with a
+  compare-and-swap on the page's state in the transaction that completes the task.
+- Every due time comes from `plan(policy, triggered_at)` (shifted only by levels skipped
+  because nobody was there), never from when the previous step happened to run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from warroom.domain import escalation as plan_rules
+from warroom.domain import schedule as schedules
+from warroom.domain.errors import DomainError
+from warroom.domain.lifecycle import Status
+from warroom.domain.timeline import SYSTEM_ACTOR, EventType
+from warroom.engine import backoff
+from warroom.engine.runner import TaskContext
+from warroom.engine.tasks import enqueue
+from warroom.escalation.repository import to_domain as policy_of
+from warroom.incidents.actions import record
+from warroom.incidents.models import Incident
+from warroom.incidents.repository import get_incident
+from warroom.notify.apprise import AppriseNotifier
+from warroom.notify.base import DeliveryError, Message, redact
+from warroom.oncall.repository import find_schedule, overrides_between
+from warroom.oncall.repository import to_domain as schedule_of
+from warroom.paging.hooks import DELIVER_PAGE, ESCALATE, step_payload
+from warroom.paging.models import Page, PageState
+from warroom.settings import Settings
+from warroom.users.models import User
+
+__all__ = ["DELIVER_PAGE", "ESCALATE", "deliver_page", "escalate"]
+
+MAX_ERROR_CHARS = 2000
+
+
+class PagingError(Exception):
+    """A paging task that cannot do its work however often it runs."""
+
+    permanent = True
+
+
+def answered(incident: Incident) -> bool:
+    """Acknowledged (or past it), resolved or closed: nobody more is paged."""
+    return incident.acknowledged_at is not None or incident.status in (
+        Status.RESOLVED,
+        Status.CLOSED,
+    )
+
+
+def escalate(ctx: TaskContext) -> None:
+    incident_id = _incident_id(ctx)
+    payload = ctx.task.payload
+    try:
+        key = plan_rules.StepKey(int(payload["loop"]), int(payload["level"]))
+        skipped = [plan_rules.StepKey(int(a), int(b)) for a, b in payload.get("skipped") or []]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PagingError(f"escalate task {ctx.task.id} names no step") from exc
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        # Locked: an acknowledgement in flight either commits first (and this step pages
+        # nobody) or waits for this step, then cancels what it enqueued.
+        incident = get_incident(session, incident_id, for_update=True)
+        stored = incident.service.policy
+        if answered(incident) or stored is None:
+            ctx.complete(session)
+            return
+        policy = policy_of(stored)
+        steps = plan_rules.plan(policy, incident.triggered_at)
+        for done in skipped:
+            steps = _replan(steps, done)
+        if key not in {step.key for step in steps} or _already_paged(session, incident_id, key):
+            # The policy changed under the step, or this step already ran and only its
+            # completion was lost: either way there is nothing more to do here.
+            ctx.complete(session)
+            return
+        step = next(s for s in steps if s.key == key)
+        level = policy.levels[key.level_index]
+        users, missing = _resolve(session, level.targets, now)
+        facts = {"level": key.level_index + 1, "loop": key.loop}
+        if not users:
+            record(
+                session,
+                incident,
+                EventType.LEVEL_SKIPPED,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                targets=[t.as_dict() for t in level.targets],
+                reason="; ".join(missing) or "nobody to page",
+                **facts,
+            )
+            steps = plan_rules.replan_after_skip(steps, key)
+            skipped.append(key)
+        else:
+            record(
+                session,
+                incident,
+                EventType.ESCALATED,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                users=[u.handle for u in users],
+                unresolved=missing,
+                **facts,
+            )
+            _add_pages(session, incident, users, key=key, due_at=step.due_at, now=now)
+        _enqueue_next(session, incident_id, steps, key, skipped, now=now)
+        ctx.complete(session)
+
+
+def _replan(steps: list[plan_rules.Step], key: plan_rules.StepKey) -> list[plan_rules.Step]:
+    try:
+        return plan_rules.replan_after_skip(steps, key)
+    except DomainError:
+        return steps  # the policy changed since that level was skipped
+
+
+def _already_paged(session: Session, incident_id: int, key: plan_rules.StepKey) -> bool:
+    return (
+        session.scalar(
+            select(Page.id)
+            .where(
+                Page.incident_id == incident_id,
+                Page.loop == key.loop,
+                Page.level == key.level_index,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _add_pages(
+    session: Session,
+    incident: Incident,
+    users: list[User],
+    *,
+    key: plan_rules.StepKey,
+    due_at: datetime,
+    now: datetime,
+) -> None:
+    for user in users:
+        contacts = list(dict.fromkeys(c.strip() for c in user.contacts or [] if c.strip()))
+        if not contacts:
+            record(
+                session,
+                incident,
+                EventType.PAGE_FAILED,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                user=user.handle,
+                level=key.level_index + 1,
+                loop=key.loop,
+                error="no contact methods: could not be paged",
+            )
+            continue
+        for contact in contacts:
+            page = Page(
+                incident_id=incident.id,
+                loop=key.loop,
+                level=key.level_index,
+                user_id=user.id,
+                contact=contact,
+                state=PageState.PENDING,
+                attempts=0,
+                created_at=now,
+            )
+            session.add(page)
+            session.flush()
+            # Due at the step's planned time: after downtime, overdue pages go out in the
+            # order the plan gave them, interleaved with the steps around them.
+            enqueue(
+                session,
+                kind=DELIVER_PAGE,
+                incident_id=incident.id,
+                payload={"page_id": page.id},
+                due_at=min(due_at, now),
+                now=now,
+            )
+
+
+def _enqueue_next(
+    session: Session,
+    incident_id: int,
+    steps: list[plan_rules.Step],
+    key: plan_rules.StepKey,
+    skipped: list[plan_rules.StepKey],
+    *,
+    now: datetime,
+) -> None:
+    keys = [step.key for step in steps]
+    index = keys.index(key)
+    if index + 1 >= len(steps):
+        return  # the policy is exhausted
+    following = steps[index + 1]
+    enqueue(
+        session,
+        kind=ESCALATE,
+        incident_id=incident_id,
+        payload=step_payload(
+            following.loop, following.level_index, [[k.loop, k.level_index] for k in skipped]
+        ),
+        due_at=following.due_at,
+        now=now,
+    )
+
+
+def _resolve(
+    session: Session, targets: tuple[plan_rules.Target, ...], now: datetime
+) -> tuple[list[User], list[str]]:
+    """The users a level pages at `now` (each once, in target order), and why any target
+    resolved to nobody."""
+    handles: list[str] = []
+    missing: list[str] = []
+    for target in targets:
+        if target.kind is plan_rules.TargetKind.USER:
+            handles.append(target.name)
+            continue
+        found = find_schedule(session, target.name)
+        if found is None:
+            missing.append(f"no schedule '{target.name}'")
+            continue
+        reach = schedules.SPAN_LIMIT + timedelta(days=1)
+        loaded = schedule_of(found, overrides_between(session, found.id, now - reach, now + reach))
+        shifts = schedules.oncall_at(loaded, now)
+        if not shifts:
+            missing.append(f"nobody on call for schedule '{target.name}'")
+        handles.extend(shift.user for shift in shifts)
+    wanted = list(dict.fromkeys(handles))
+    if not wanted:
+        return [], missing
+    by_handle = {
+        user.handle: user for user in session.scalars(select(User).where(User.handle.in_(wanted)))
+    }
+    missing.extend(f"no user '{h}'" for h in wanted if h not in by_handle)
+    return [by_handle[h] for h in wanted if h in by_handle], missing
+
+
+def deliver_page(ctx: TaskContext) -> None:
+    incident_id = _incident_id(ctx)
+    try:
+        page_id = int(ctx.task.payload["page_id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PagingError(f"deliver_page task {ctx.task.id} names no page") from exc
+    with ctx.db.read() as session:
+        page = session.get(Page, page_id)
+        if page is None or page.state is not PageState.PENDING:
+            return  # sent, failed or cancelled already: the runner completes the task
+        incident = get_incident(session, incident_id)
+        stop = answered(incident)
+        contact = page.contact
+        user = session.get(User, page.user_id)
+        facts = {
+            "user": user.handle if user else None,
+            "target": redact(contact),
+            "level": page.level + 1,
+            "loop": page.loop,
+        }
+        message = _message(incident, ctx.settings)
+    if stop:
+        with ctx.db.write() as session:
+            _set_page(session, page_id, PageState.PENDING, state=PageState.CANCELLED)
+            ctx.complete(session)
+        return
+    try:
+        AppriseNotifier().send(contact, message)
+    except DeliveryError as exc:
+        error = exc.message[:MAX_ERROR_CHARS]
+        if not exc.permanent and ctx.task.attempts < backoff.MAX_ATTEMPTS:
+            with ctx.db.write() as session:
+                _count_attempt(session, page_id, error)
+            raise  # the runner tries again with backoff
+        now = ctx.clock.now()
+        with ctx.db.write() as session:
+            if _count_attempt(session, page_id, error, state=PageState.FAILED):
+                record(
+                    session,
+                    get_incident(session, incident_id),
+                    EventType.PAGE_FAILED,
+                    actor=SYSTEM_ACTOR,
+                    at=now,
+                    error=error,
+                    permanent=exc.permanent,
+                    attempts=ctx.task.attempts,
+                    **facts,
+                )
+            ctx.complete(session)
+        return
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        # From pending, or from cancelled: an acknowledgement that came while the page was
+        # on its way did not stop it, and the timeline says it went out.
+        sent = session.execute(
+            update(Page)
+            .where(Page.id == page_id, Page.state.in_([PageState.PENDING, PageState.CANCELLED]))
+            .values(state=PageState.SENT, sent_at=now, attempts=Page.attempts + 1, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(sent, "rowcount", 0) == 1:
+            record(
+                session,
+                get_incident(session, incident_id),
+                EventType.PAGE_SENT,
+                actor=SYSTEM_ACTOR,
+                at=now,
+                **facts,
+            )
+        ctx.complete(session)
+
+
+def _set_page(session: Session, page_id: int, current: PageState, **values: object) -> bool:
+    result = session.execute(
+        update(Page)
+        .where(Page.id == page_id, Page.state == current)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _count_attempt(
+    session: Session, page_id: int, error: str, *, state: PageState = PageState.PENDING
+) -> bool:
+    return _set_page(
+        session,
+        page_id,
+        PageState.PENDING,
+        state=state,
+        attempts=Page.attempts + 1,
+        last_error=error,
+    )
+
+
+def _message(incident: Incident, settings: Settings) -> Message:
+    link = f"{settings.base_url.rstrip('/')}/incidents/{incident.id}"
+    summary = incident.description.strip()
+    lines = [f"Service: {incident.service.name}", f"Status: {incident.status}"]
+    if summary:
+        lines += ["", summary[:1000]]
+    lines += ["", link]
+    return Message(
+        title=f"[{incident.severity}] {incident.title}",
+        body="\n".join(lines),
+        url=link,
+        incident_id=incident.id,
+        severity=str(incident.severity),
+    )
+
+
+def _incident_id(ctx: TaskContext) -> int:
+    if ctx.task.incident_id is None:
+        raise PagingError(f"{ctx.task.kind} task {ctx.task.id} names no incident")
+    return ctx.task.incident_id
