@@ -6,6 +6,7 @@ from warroom.web.access_log import RedactIntegrationKeys, redact_path, uvicorn_l
 def test_it_hides_integration_keys_in_intake_paths() -> None:
     assert redact_path("/integrations/alertmanager/wri_abc123") == "/integrations/alertmanager/***"
     assert redact_path("/integrations/webhook/wri_x?x=1") == "/integrations/webhook/***?x=1"
+    assert redact_path("/ack/eyJpbmNpZGVudCI.abc") == "/ack/***"
     assert redact_path("/api/v1/incidents/3") == "/api/v1/incidents/3"
 
 

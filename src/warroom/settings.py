@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     matrix_homeserver: str | None = None
     matrix_access_token: str | None = None
+    # Signs acknowledge links in pages. Unset, warroom generates a key on first use and
+    # keeps it in the database (table app_secrets), so every process shares it; set it to
+    # control the key yourself (changing it invalidates the links already sent).
+    secret_key: str | None = Field(default=None, min_length=16)
     # Served pages refresh themselves this often (seconds); 0 turns live refresh off.
     live_refresh_seconds: int = Field(default=15, ge=0)
 

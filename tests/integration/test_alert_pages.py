@@ -280,6 +280,16 @@ def test_it_lists_an_incidents_alerts_and_its_room_on_the_incident_page(site: Si
         record(
             session,
             incident,
+            EventType.COMPONENT_STATUS_CHANGED,
+            actor="warroom",
+            at=now,
+            component="checkout",
+            automatic=True,
+            **{"from": "operational", "to": "major_outage"},
+        )
+        record(
+            session,
+            incident,
             EventType.ROOM_MESSAGE_POSTED,
             actor="warroom",
             at=now,

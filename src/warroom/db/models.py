@@ -1,6 +1,7 @@
 """Imports every context's tables so Base.metadata knows the whole schema."""
 
 from warroom.alerts import models as alerts
+from warroom.db import secrets
 from warroom.db.base import Base
 from warroom.engine import models as engine
 from warroom.escalation import models as escalation
@@ -18,6 +19,7 @@ __all__ = [
     "incidents",
     "oncall",
     "paging",
+    "secrets",
     "services",
     "users",
 ]

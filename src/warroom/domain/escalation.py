@@ -256,6 +256,14 @@ def escalate_now(
     return _shift_from(steps, _index_of(steps, pending.key), shift)
 
 
+def advance(steps: Sequence[Step], key: StepKey, by: timedelta) -> list[Step]:
+    """The plan with `key` and every step after it moved `by` earlier, keeping their
+    spacing (what an earlier "escalate now" did to this escalation). Nothing moves later."""
+    if by <= timedelta(0):
+        return list(steps)
+    return _shift_from(steps, _index_of(steps, key), by)
+
+
 def escalate_to(
     level_index: int, steps: Sequence[Step], now: datetime, done: Collection[StepKey] = ()
 ) -> list[Step]:

@@ -1,8 +1,9 @@
 """Which handler runs which kind of task: the one place an engine's work is listed
 (paging and notification handlers join here)."""
 
-from warroom.alerts import room_tasks
+from warroom.alerts import automation, room_tasks
 from warroom.engine.runner import Handler
+from warroom.incidents.actions import SYNC_COMPONENT
 from warroom.paging import handlers as paging
 
 
@@ -13,4 +14,5 @@ def default_handlers() -> dict[str, Handler]:
         room_tasks.POST_ROOM_MESSAGE: room_tasks.post_room_message,
         paging.ESCALATE: paging.escalate,
         paging.DELIVER_PAGE: paging.deliver_page,
+        SYNC_COMPONENT: automation.sync_component,
     }

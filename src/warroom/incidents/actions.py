@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.repository import acknowledge_open_alerts, resolve_open_alerts
@@ -21,6 +20,7 @@ from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, trans
 from warroom.domain.roles import Role
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
+from warroom.engine.tasks import enqueue
 from warroom.errors import Conflict
 from warroom.incidents import repository
 from warroom.incidents.comms import render_update
@@ -31,7 +31,7 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
-from warroom.paging.hooks import start_escalation, stop_paging
+from warroom.paging.hooks import escalate_now, start_escalation, stop_paging
 from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.users.repository import get_user
@@ -241,36 +241,17 @@ def apply_status(
     return _finish(session, incident, now=now)
 
 
-def lock_service(session: Session, service: Service) -> Service:
-    """The service row, locked until commit (PostgreSQL) and freshly read: component
-    changes from several processes happen one after another, on current values."""
-    locked = session.scalar(
-        select(Service)
-        .where(Service.id == service.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return locked or service
+SYNC_COMPONENT = "sync_component"
 
 
 def _restore_component(session: Session, incident: Incident, *, now: datetime) -> None:
-    """Automation marked the component when alerts opened an incident; once the service
-    has no open incident left, the component is operational again."""
-    service = lock_service(session, incident.service)
-    if not service.mark_component or service.component_status == ComponentStatus.OPERATIONAL:
-        return
-    still_open = session.scalar(
-        select(func.count())
-        .select_from(Incident)
-        .where(
-            Incident.service_id == service.id,
-            Incident.id != incident.id,
-            Incident.status.in_(OPEN_STATUSES),
-        )
-    )
-    if still_open:
-        return
-    set_component_status(session, incident, ComponentStatus.OPERATIONAL, now=now)
+    """Automation marks a component while alerts hold incidents open; when one resolves,
+    the engine works the status out again (warroom.alerts.automation.sync_component).
+    A task, not a write here: the service row is shared by every incident of the service,
+    and writing it inside intake's batches would make concurrent writers queue (and on
+    PostgreSQL deadlock) on it."""
+    if incident.service.mark_component and incident.dedup_key is not None:
+        enqueue(session, kind=SYNC_COMPONENT, incident_id=incident.id, now=now)
 
 
 def set_component_status(
@@ -315,6 +296,44 @@ def do_acknowledge(session: Session, *, incident_id: int, actor: str, now: datet
         return incident
     _note_breach(session, incident, now=now)
     _apply_status(session, incident, Status.ACKNOWLEDGED, actor=actor, by_person=True, now=now)
+    return _finish(session, incident, now=now)
+
+
+def do_escalate_now(session: Session, *, incident_id: int, actor: str, now: datetime) -> Incident:
+    """A responder's "escalate now": the next level of the incident's policy is paged at
+    once (by the engine, as any step), and the steps planned after it move earlier by
+    the same amount. Refused while someone has it (acknowledged), once it is resolved or
+    closed, and for a service without an escalation policy."""
+    incident = _load_open(session, incident_id)
+    if incident.acknowledged_at is not None or incident.status is not Status.TRIGGERED:
+        raise Conflict(
+            f"incident {incident_id} is {incident.status}: escalation stops once someone "
+            "acknowledges it",
+            allowed=[],
+        )
+    if incident.service.escalation_policy_id is None:
+        raise Conflict(
+            f"service '{incident.service.name}' has no escalation policy: there is nobody "
+            "to escalate to",
+            allowed=[],
+        )
+    advanced = escalate_now(session, incident_id=incident.id, now=now)
+    if advanced is None:
+        raise Conflict(
+            f"incident {incident_id} has no further levels to page: its policy is exhausted",
+            allowed=[],
+        )
+    record(
+        session,
+        incident,
+        EventType.ESCALATED,
+        actor=actor,
+        at=now,
+        manual=True,
+        level=advanced.level + 1,
+        loop=advanced.loop,
+        advanced_seconds=advanced.by.total_seconds(),
+    )
     return _finish(session, incident, now=now)
 
 

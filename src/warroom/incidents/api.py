@@ -89,6 +89,19 @@ def acknowledge(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOu
         return IncidentOut.of(incident, now=now)
 
 
+@router.post("/{incident_id}/escalate", response_model=IncidentOut)
+def escalate(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+    """Page the next level of the service's escalation policy now; later levels keep
+    their spacing from it. 409 once acknowledged, resolved or closed, or without a
+    policy."""
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_escalate_now(
+            session, incident_id=incident_id, actor=who.handle, now=now
+        )
+        return IncidentOut.of(incident, now=now)
+
+
 @router.post("/{incident_id}/resolve", response_model=IncidentOut)
 def resolve(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
     now = ctx.clock.now()

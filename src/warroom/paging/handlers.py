@@ -36,6 +36,7 @@ from warroom.notify.apprise import AppriseNotifier
 from warroom.notify.base import DeliveryError, Message, redact
 from warroom.oncall.repository import find_schedule, overrides_between
 from warroom.oncall.repository import to_domain as schedule_of
+from warroom.paging import ack_links
 from warroom.paging.hooks import DELIVER_PAGE, ESCALATE, step_payload
 from warroom.paging.models import Page, PageState
 from warroom.settings import Settings
@@ -66,6 +67,7 @@ def escalate(ctx: TaskContext) -> None:
     try:
         key = plan_rules.StepKey(int(payload["loop"]), int(payload["level"]))
         skipped = [plan_rules.StepKey(int(a), int(b)) for a, b in payload.get("skipped") or []]
+        advanced_us = int(payload.get("advanced_us") or 0)
     except (KeyError, TypeError, ValueError) as exc:
         raise PagingError(f"escalate task {ctx.task.id} names no step") from exc
     now = ctx.clock.now()
@@ -81,6 +83,9 @@ def escalate(ctx: TaskContext) -> None:
         steps = plan_rules.plan(policy, incident.triggered_at)
         for done in skipped:
             steps = _replan(steps, done)
+        if advanced_us > 0 and key in {step.key for step in steps}:
+            # "Escalate now" moved this step, and so every later one, earlier.
+            steps = plan_rules.advance(steps, key, timedelta(microseconds=advanced_us))
         if key not in {step.key for step in steps} or _already_paged(session, incident_id, key):
             # The policy changed under the step, or this step already ran and only its
             # completion was lost: either way there is nothing more to do here.
@@ -115,7 +120,7 @@ def escalate(ctx: TaskContext) -> None:
                 **facts,
             )
             _add_pages(session, incident, users, key=key, due_at=step.due_at, now=now)
-        _enqueue_next(session, incident_id, steps, key, skipped, now=now)
+        _enqueue_next(session, incident_id, steps, key, skipped, advanced_us, now=now)
         ctx.complete(session)
 
 
@@ -196,6 +201,7 @@ def _enqueue_next(
     steps: list[plan_rules.Step],
     key: plan_rules.StepKey,
     skipped: list[plan_rules.StepKey],
+    advanced_us: int,
     *,
     now: datetime,
 ) -> None:
@@ -209,7 +215,10 @@ def _enqueue_next(
         kind=ESCALATE,
         incident_id=incident_id,
         payload=step_payload(
-            following.loop, following.level_index, [[k.loop, k.level_index] for k in skipped]
+            following.loop,
+            following.level_index,
+            [[k.loop, k.level_index] for k in skipped],
+            advanced_us,
         ),
         due_at=following.due_at,
         now=now,
@@ -253,6 +262,8 @@ def deliver_page(ctx: TaskContext) -> None:
         page_id = int(ctx.task.payload["page_id"])
     except (KeyError, TypeError, ValueError) as exc:
         raise PagingError(f"deliver_page task {ctx.task.id} names no page") from exc
+    now = ctx.clock.now()
+    key = ack_links.signing_key(ctx.db, ctx.settings, now=now)
     with ctx.db.read() as session:
         page = session.get(Page, page_id)
         if page is None or page.state is not PageState.PENDING:
@@ -267,7 +278,8 @@ def deliver_page(ctx: TaskContext) -> None:
             "level": page.level + 1,
             "loop": page.loop,
         }
-        message = _message(incident, ctx.settings)
+        token = ack_links.make_token(key, incident_id=incident.id, user_id=page.user_id, now=now)
+        message = _message(incident, ctx.settings, ack_links.ack_url(ctx.settings.base_url, token))
     if stop:
         with ctx.db.write() as session:
             _set_page(session, page_id, PageState.PENDING, state=PageState.CANCELLED)
@@ -342,13 +354,13 @@ def _count_attempt(
     )
 
 
-def _message(incident: Incident, settings: Settings) -> Message:
+def _message(incident: Incident, settings: Settings, ack_link: str) -> Message:
     link = f"{settings.base_url.rstrip('/')}/incidents/{incident.id}"
     summary = incident.description.strip()
     lines = [f"Service: {incident.service.name}", f"Status: {incident.status}"]
     if summary:
         lines += ["", summary[:1000]]
-    lines += ["", link]
+    lines += ["", link, "", f"Acknowledge (no sign-in needed): {ack_link}"]
     return Message(
         title=f"[{incident.severity}] {incident.title}",
         body="\n".join(lines),

@@ -1,11 +1,12 @@
-"""Access logs without secrets: integration keys may sit in intake URLs."""
+"""Access logs without secrets: integration keys sit in intake URLs, tokens in ack links."""
 
 import copy
 import logging
 import re
 from typing import Any
 
-_KEY_IN_PATH = re.compile(r"(/integrations/(?:alertmanager|grafana|webhook)/)[^/?\s]+")
+# Integration keys in intake URLs, and the signed token of acknowledge links.
+_KEY_IN_PATH = re.compile(r"(/integrations/(?:alertmanager|grafana|webhook)/|/ack/)[^/?\s]+")
 
 
 def redact_path(path: str) -> str:

@@ -5,7 +5,7 @@ read through repositories and the API's own output shapes."""
 
 from fastapi import APIRouter
 
-from warroom.web.pages import alerts, incident_actions, incidents, services, session
+from warroom.web.pages import ack, alerts, incident_actions, incidents, services, session
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
@@ -13,5 +13,6 @@ router.include_router(incidents.router)
 router.include_router(incident_actions.router)
 router.include_router(alerts.router)
 router.include_router(services.router)
+router.include_router(ack.router)
 
 __all__ = ["router"]
