@@ -4,30 +4,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import find_by_ref, get_by_ref
 from warroom.db.pagination import Page, paginate
 from warroom.domain import schedule as domain
-from warroom.errors import NotFound
 from warroom.oncall.models import CalendarFeedToken, Schedule, ScheduleOverride
-from warroom.services.repository import as_service_id
 from warroom.users.security import hash_token
 
 
 def find_schedule(session: Session, ref: str | int) -> Schedule | None:
-    """A schedule by name or by id, as paths and bodies name it."""
-    if "\x00" in str(ref):  # no name holds it, and PostgreSQL refuses it in a query
-        return None
-    by_name = session.scalar(select(Schedule).where(Schedule.name == str(ref)))
-    if by_name is not None:
-        return by_name
-    schedule_id = as_service_id(ref)
-    return session.get(Schedule, schedule_id) if schedule_id is not None else None
+    return find_by_ref(session, Schedule, Schedule.name, ref)
 
 
 def get_schedule(session: Session, ref: str | int) -> Schedule:
-    schedule = find_schedule(session, ref)
-    if schedule is None:
-        raise NotFound(f"no schedule with id or name '{ref}'")
-    return schedule
+    return get_by_ref(session, Schedule, Schedule.name, ref, "schedule")
 
 
 def list_schedules(session: Session) -> Sequence[Schedule]:

@@ -4,38 +4,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import as_id, find_by_ref, get_by_ref
 from warroom.db.pagination import Page, paginate
 from warroom.domain.alerts import Matcher, Window
-from warroom.errors import NotFound
 from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
 from warroom.users.security import hash_token
 
-
-def as_service_id(ref: str | int) -> int | None:
-    """The id a reference names, if it is one. ASCII digits only: str.isdigit() is also
-    true for '²', which int() refuses."""
-    text = str(ref)
-    if text.isascii() and text.isdigit() and int(text) < 2**31:
-        return int(text)
-    return None
+# Kept under this name for the filters that take a service by id or name.
+as_service_id = as_id
 
 
 def find_service(session: Session, ref: str | int) -> Service | None:
-    """A service by id or by name, as paths and bodies name it."""
-    if "\x00" in str(ref):  # no name holds it, and PostgreSQL refuses it in a query
-        return None
-    by_name = session.scalar(select(Service).where(Service.name == str(ref)))
-    if by_name is not None:
-        return by_name
-    service_id = as_service_id(ref)
-    return session.get(Service, service_id) if service_id is not None else None
+    return find_by_ref(session, Service, Service.name, ref)
 
 
 def get_service(session: Session, ref: str | int) -> Service:
-    service = find_service(session, ref)
-    if service is None:
-        raise NotFound(f"no service with id or name '{ref}'")
-    return service
+    return get_by_ref(session, Service, Service.name, ref, "service")
 
 
 def list_services(session: Session) -> Sequence[Service]:
