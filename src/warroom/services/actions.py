@@ -2,7 +2,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,30 @@ def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Se
     return service
 
 
+W = TypeVar("W", MaintenanceWindow, Silence)
+
+
+def _open_window(session: Session, window: W, *, what: str) -> W:
+    """Store a maintenance window or silence whose bounds make sense."""
+    if window.ends_at <= window.starts_at:
+        raise Invalid(f"a {what} must end after it starts")
+    session.add(window)
+    session.flush()
+    return window
+
+
+def _end_window(
+    session: Session, model: type[W], window_id: int, service: Service, *, now: datetime, what: str
+) -> W:
+    """End it now (a window that has not started yet ends before it begins)."""
+    window = session.get(model, window_id)
+    if window is None or window.service_id != service.id:
+        raise NotFound(f"service '{service.name}' has no {what} {window_id}")
+    if window.ends_at > now:
+        window.ends_at = max(now, window.starts_at)
+    return window
+
+
 def do_start_maintenance(
     session: Session,
     *,
@@ -162,31 +186,23 @@ def do_start_maintenance(
     starts_at: datetime | None = None,
     reason: str = "",
 ) -> MaintenanceWindow:
-    starts = starts_at or now
-    if ends_at <= starts:
-        raise Invalid("a maintenance window must end after it starts")
     window = MaintenanceWindow(
         service_id=service.id,
-        starts_at=starts,
+        starts_at=starts_at or now,
         ends_at=ends_at,
         reason=reason,
         created_by=actor,
         created_at=now,
     )
-    session.add(window)
-    session.flush()
-    return window
+    return _open_window(session, window, what="maintenance window")
 
 
 def do_end_maintenance(
     session: Session, *, service: Service, window_id: int, now: datetime
 ) -> MaintenanceWindow:
-    window = session.get(MaintenanceWindow, window_id)
-    if window is None or window.service_id != service.id:
-        raise NotFound(f"service '{service.name}' has no maintenance window {window_id}")
-    if window.ends_at > now:
-        window.ends_at = max(now, window.starts_at)
-    return window
+    return _end_window(
+        session, MaintenanceWindow, window_id, service, now=now, what="maintenance window"
+    )
 
 
 def do_create_silence(
@@ -200,29 +216,19 @@ def do_create_silence(
     starts_at: datetime | None = None,
     comment: str = "",
 ) -> Silence:
-    starts = starts_at or now
-    if ends_at <= starts:
-        raise Invalid("a silence must end after it starts")
     silence = Silence(
         service_id=service.id,
         matchers=matchers,
-        starts_at=starts,
+        starts_at=starts_at or now,
         ends_at=ends_at,
         comment=comment,
         created_by=actor,
         created_at=now,
     )
-    session.add(silence)
-    session.flush()
-    return silence
+    return _open_window(session, silence, what="silence")
 
 
 def do_expire_silence(
     session: Session, *, service: Service, silence_id: int, now: datetime
 ) -> Silence:
-    silence = session.get(Silence, silence_id)
-    if silence is None or silence.service_id != service.id:
-        raise NotFound(f"service '{service.name}' has no silence {silence_id}")
-    if silence.ends_at > now:
-        silence.ends_at = max(now, silence.starts_at)
-    return silence
+    return _end_window(session, Silence, silence_id, service, now=now, what="silence")
