@@ -31,6 +31,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.ingest
+	$(PY) -m bench.escalation
+	$(PY) -m bench.oncall
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
