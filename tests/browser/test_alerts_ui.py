@@ -8,18 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_incident_flow import CHROMIUM, CHROMIUM_ARGS, SHOTS
-from tests.conftest import missing
+from tests.browser.conftest import SHOTS, database_with_admin, require_chromium
 from tests.servers import free_port, serve_app
 from warroom.clock import SystemClock
-from warroom.db.migrate import upgrade
-from warroom.db.session import Database
 from warroom.services.actions import do_create_service
 from warroom.settings import Settings
-from warroom.users.actions import do_create_token, do_create_user
-from warroom.users.models import UserRole
+from warroom.users.actions import do_create_user
 from warroom.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -35,18 +31,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        missing(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    path = tmp_path_factory.mktemp("alerts-browser") / "warroom.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    db = Database(url)
+    require_chromium()
+    db, token = database_with_admin(tmp_path_factory.mktemp("alerts-browser"))
+    url = db.url
     now = SystemClock().now()
     with db.write() as session:
-        admin = do_create_user(
-            session, handle="admin", name="Administrator", role=UserRole.ADMIN, now=now
-        )
-        token = do_create_token(session, user=admin, now=now).secret
         do_create_user(session, handle="rita", name="Rita Responder", now=now)
         created = do_create_service(
             session,
@@ -69,14 +58,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serve_app(app, port=port):
         yield Server(base, token, key, service_id)
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _sign_in(page: Page, server: Server, path: str) -> None:

@@ -7,33 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import missing
+from tests.browser.conftest import SHOTS, database_with_admin, require_chromium
 from tests.servers import free_port, serve_app
 from warroom.clock import SystemClock
-from warroom.db.migrate import upgrade
 from warroom.db.session import Database
 from warroom.incidents.actions import do_add_note
 from warroom.services.actions import do_create_service
 from warroom.settings import Settings
-from warroom.users.actions import do_create_token, do_create_user
-from warroom.users.models import UserRole
+from warroom.users.actions import do_create_user
 from warroom.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-CHROMIUM = Path("/usr/bin/chromium")
-# The lead looks at these after a run; a fixed, well-known place is the point.
-SHOTS = Path("/tmp")  # noqa: S108
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -45,18 +31,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        missing(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    path = tmp_path_factory.mktemp("browser") / "warroom.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    db = Database(url)
+    require_chromium()
+    db, token = database_with_admin(tmp_path_factory.mktemp("browser"))
+    url = db.url
     now = SystemClock().now()
     with db.write() as session:
-        admin = do_create_user(
-            session, handle="admin", name="Administrator", role=UserRole.ADMIN, now=now
-        )
-        token = do_create_token(session, user=admin, now=now).secret
         do_create_user(session, handle="rita", name="Rita Responder", now=now)
         do_create_user(session, handle="tom", name="Tom Tech", now=now)
         do_create_service(session, name="checkout", now=now)
@@ -68,14 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serve_app(app, port=port):
         yield Server(base, db, token)
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _sign_in(page: Page, server: Server) -> None:
