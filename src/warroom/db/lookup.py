@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from warroom.db.base import Base
-from warroom.errors import NotFound
+from warroom.errors import Conflict, NotFound
 
 M = TypeVar("M", bound=Base)
 
@@ -40,3 +40,20 @@ def get_by_ref(
     if found is None:
         raise NotFound(f"no {what} with id or name '{ref}'")
     return found
+
+
+def ensure_name_free(
+    session: Session,
+    model: type[M],
+    name_column: InstrumentedAttribute[Any],
+    name: str,
+    *,
+    what: str,
+    but: M | None = None,
+) -> None:
+    """Names are unique and never all digits (paths read digits as ids)."""
+    existing = session.scalar(select(model).where(name_column == name))
+    if existing is not None and existing is not but:
+        raise Conflict(f"{what} named '{name}' already exists")
+    if name.isdigit():
+        raise Conflict(f"{what} name cannot be only digits: paths use digits for ids")

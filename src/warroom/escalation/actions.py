@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import ensure_name_free
 from warroom.errors import Conflict, Invalid
 from warroom.escalation import repository
 from warroom.escalation.models import EscalationPolicy
@@ -13,11 +14,9 @@ from warroom.users.models import User
 
 
 def _ensure_name_free(session: Session, name: str, *, but: EscalationPolicy | None = None) -> None:
-    existing = repository.find_policy(session, name)
-    if existing is not None and existing is not but and existing.name == name:
-        raise Conflict(f"an escalation policy named '{name}' already exists")
-    if name.isdigit():
-        raise Conflict("a policy name cannot be only digits: paths use digits for ids")
+    ensure_name_free(
+        session, EscalationPolicy, EscalationPolicy.name, name, what="an escalation policy", but=but
+    )
 
 
 def _check_targets(session: Session, levels: Sequence[dict[str, Any]]) -> None:

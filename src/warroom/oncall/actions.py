@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import ensure_name_free
 from warroom.domain import schedule as domain
-from warroom.errors import Conflict, Invalid, NotFound
+from warroom.errors import Invalid, NotFound
 from warroom.oncall import repository
 from warroom.oncall.models import CalendarFeedToken, Schedule, ScheduleLayer, ScheduleOverride
 from warroom.users.models import User
@@ -37,11 +38,7 @@ def instant(value: datetime, time_zone: str, *, what: str) -> datetime:
 
 
 def _ensure_name_free(session: Session, name: str, *, but: Schedule | None = None) -> None:
-    existing = repository.find_schedule(session, name)
-    if existing is not None and existing is not but and existing.name == name:
-        raise Conflict(f"a schedule named '{name}' already exists")
-    if name.isdigit():
-        raise Conflict("a schedule name cannot be only digits: paths use digits for ids")
+    ensure_name_free(session, Schedule, Schedule.name, name, what="a schedule", but=but)
 
 
 def _check_users(session: Session, handles: Sequence[str]) -> None:

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import ensure_name_free
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.escalation.models import EscalationPolicy
 from warroom.escalation.repository import find_policy
@@ -18,11 +19,7 @@ KEY_PREFIX = "wri_"
 
 
 def _ensure_name_free(session: Session, name: str, *, but: Service | None = None) -> None:
-    existing = repository.find_service(session, name)
-    if existing is not None and existing is not but:
-        raise Conflict(f"a service named '{name}' already exists")
-    if name.isdigit():
-        raise Conflict("a service name cannot be only digits: paths use digits for ids")
+    ensure_name_free(session, Service, Service.name, name, what="a service", but=but)
 
 
 def _check_responders(session: Session, handles: Sequence[str] | None) -> None:
