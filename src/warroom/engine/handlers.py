@@ -5,6 +5,7 @@ from warroom.alerts import automation, room_tasks
 from warroom.engine.runner import Handler
 from warroom.incidents.actions import SYNC_COMPONENT
 from warroom.paging import handlers as paging
+from warroom.paging import notices
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -15,4 +16,5 @@ def default_handlers() -> dict[str, Handler]:
         paging.ESCALATE: paging.escalate,
         paging.DELIVER_PAGE: paging.deliver_page,
         SYNC_COMPONENT: automation.sync_component,
+        notices.DELIVER_NOTICE: notices.deliver_notice,
     }
