@@ -49,7 +49,7 @@ def warroom_server(database_url: str, *, workers: int = 1, **env: str) -> Iterat
         server.wait(10)
 
 
-def wait_ready(url: str, seconds: float = 20) -> None:
+def wait_ready(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

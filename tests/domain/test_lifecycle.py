@@ -114,10 +114,30 @@ def test_it_lets_forward_moves_skip_states_and_allows_the_spec_backward_moves() 
     assert S.INVESTIGATING in TRANSITIONS[S.MONITORING]
     assert S.INVESTIGATING in TRANSITIONS[S.RESOLVED]
     assert S.CLOSED in TRANSITIONS[S.RESOLVED]
-    # Nothing goes back to the facts "it fired" and "someone took it".
-    for moves in TRANSITIONS.values():
-        assert S.TRIGGERED not in moves
+    # Only an acknowledged incident nobody works on goes back to "triggered" (its
+    # acknowledgement timed out); nothing goes back to "someone took it".
+    for current, moves in TRANSITIONS.items():
+        assert (S.TRIGGERED in moves) == (current is S.ACKNOWLEDGED), current
     assert S.ACKNOWLEDGED not in TRANSITIONS[S.INVESTIGATING]
+
+
+def test_it_marks_acknowledged_to_triggered_as_a_retrigger_and_nothing_else() -> None:
+    back = transition(S.ACKNOWLEDGED, S.TRIGGERED, by_person=False, already_acknowledged=True)
+    assert back.retriggers
+    assert not back.acknowledges
+    assert not back.resolves
+    assert not back.closes
+    assert not back.reopened
+    for current, moves in TRANSITIONS.items():
+        for new in moves:
+            change = transition(current, new, by_person=True, already_acknowledged=True)
+            assert change.retriggers == (current is S.ACKNOWLEDGED and new is S.TRIGGERED)
+
+
+def test_it_counts_the_acknowledgement_after_a_retrigger_again() -> None:
+    # After a re-trigger nobody holds the incident: taking it again is an acknowledgement.
+    change = transition(S.TRIGGERED, S.ACKNOWLEDGED, by_person=True, already_acknowledged=False)
+    assert change.acknowledges
 
 
 def test_it_only_closes_a_resolved_incident() -> None:

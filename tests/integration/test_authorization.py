@@ -27,6 +27,7 @@ ADMIN_ONLY = {
     ("DELETE", "/api/v1/services/{ref}/integration-keys/{key_id}"),
     ("POST", "/api/v1/schedules"),
     ("PUT", "/api/v1/schedules/{schedule}"),
+    ("PATCH", "/api/v1/schedules/{schedule}"),
     ("DELETE", "/api/v1/schedules/{schedule}"),
     ("POST", "/api/v1/schedules/{schedule}/feed-token"),
     ("POST", "/api/v1/escalation-policies"),
@@ -34,6 +35,12 @@ ADMIN_ONLY = {
     ("DELETE", "/api/v1/escalation-policies/{policy}"),
     # An admin, or the user themself (the matrix's responder asks for ada's: 403).
     ("POST", "/api/v1/users/{handle}/feed-token"),
+    ("PATCH", "/api/v1/users/{handle}"),
+    ("POST", "/api/v1/users/{handle}/contact-methods"),
+    ("PATCH", "/api/v1/users/{handle}/contact-methods/{method_id}"),
+    ("DELETE", "/api/v1/users/{handle}/contact-methods/{method_id}"),
+    ("POST", "/api/v1/users/{handle}/contact-methods/{method_id}/test"),
+    ("PUT", "/api/v1/users/{handle}/notification-rules"),
 }
 
 # Writes a viewer may make. Minting a token for oneself is one: the action caps the
@@ -49,6 +56,7 @@ PLACEHOLDER_IDS = (
     "silence_id",
     "alert_id",
     "override_id",
+    "method_id",
 )
 
 PUBLIC = ["/healthz", "/openapi.json"]
@@ -148,6 +156,8 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         "window_id": "999",
         "silence_id": "999",
         "alert_id": "999",
+        "swap_id": "999",
+        "method_id": "999",
     }
 
 

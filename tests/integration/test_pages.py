@@ -205,8 +205,8 @@ def test_it_runs_an_incident_through_the_forms(site: Site) -> None:
 def test_it_explains_an_invalid_transition_on_the_page(site: Site) -> None:
     incident_id = _declared(site)
     site.sign_in("rita")
-    assert site.post(f"/incidents/{incident_id}/acknowledge").status_code == 303
-    r = site.post(f"/incidents/{incident_id}/status", status="triggered")
+    assert site.post(f"/incidents/{incident_id}/resolve").status_code == 303
+    r = site.post(f"/incidents/{incident_id}/status", status="monitoring")
     assert r.status_code == 409
     assert "text/html" in r.headers["content-type"]
     message = _flash_error(r.text)

@@ -23,7 +23,7 @@ from warroom.paging.models import Page
 from warroom.services.actions import do_create_service
 from warroom.settings import Settings
 from warroom.users.actions import do_create_user
-from warroom.users.models import User
+from warroom.users.models import DEFAULT_THROTTLE_PER_MINUTE, User
 
 __all__ = ["Mailbox", "Receiver", "World", "receiver", "smtp", "world"]
 
@@ -49,7 +49,12 @@ class World:
         self.clock.set(start + timedelta(minutes=minutes))
         self.run()
 
-    def users(self, *handles: str, contacts: Sequence[str] | None = None) -> None:
+    def users(
+        self,
+        *handles: str,
+        contacts: Sequence[str] | None = None,
+        throttle_per_minute: int = DEFAULT_THROTTLE_PER_MINUTE,
+    ) -> None:
         with self.db.write() as session:
             for handle in handles:
                 do_create_user(
@@ -58,6 +63,7 @@ class World:
                     name=handle.title(),
                     contacts=list(contacts) if contacts is not None else [self.url(handle)],
                     now=self.clock.now(),
+                    throttle_per_minute=throttle_per_minute,
                 )
 
     def url(self, handle: str) -> str:

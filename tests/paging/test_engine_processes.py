@@ -34,6 +34,7 @@ from warroom.domain.severity import Severity
 from warroom.engine.models import Task, TaskState
 from warroom.escalation.actions import do_create_policy
 from warroom.incidents.actions import do_declare
+from warroom.incidents.timers import TIMER_KINDS
 from warroom.paging.models import Page, PageState
 from warroom.services.actions import do_create_service
 from warroom.users.actions import do_create_user
@@ -139,6 +140,7 @@ def _seed(db: Database, receiver: Receiver) -> None:
                 name=handle.title(),
                 contacts=[receiver.url(f"/{handle}")],
                 now=now,
+                throttle_per_minute=1_000_000,  # a storm on purpose: no per-contact throttle
             )
         policies = {
             "checkout": [{"delay_minutes": 1, "targets": [{"user": "a"}]}],
@@ -200,7 +202,10 @@ def _open_work(db: Database, *, except_held_by: str | None = None) -> int:
     now = datetime.now(UTC)
     with db.read() as session:
         pending = session.execute(
-            select(Task.claimed_by, Task.claimed_until).where(Task.state == TaskState.PENDING)
+            # Paging work: the incidents' own timers (response target, …) wait for their time.
+            select(Task.claimed_by, Task.claimed_until).where(
+                Task.state == TaskState.PENDING, Task.kind.not_in(TIMER_KINDS)
+            )
         ).all()
     return sum(
         1
@@ -296,7 +301,9 @@ def test_engine_processes_page_once_survive_kill_9_and_catch_up_after_downtime(
             )
         ).all()
         late_tasks = session.scalars(
-            select(Task).where(Task.incident_id.in_(late_ids.values()))
+            select(Task).where(
+                Task.incident_id.in_(late_ids.values()), Task.kind.not_in(TIMER_KINDS)
+            )
         ).all()
     assert sorted((p.incident_id, p.level) for p in pages) == sorted(
         (i, level) for i in late_ids.values() for level in (0, 1)

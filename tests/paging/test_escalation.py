@@ -108,7 +108,8 @@ def test_a_schedule_target_pages_whoever_is_on_call_at_that_minute(world: World)
     incident = world.declare()
     world.run()
     world.at(5, t)
-    assert world.paged() == ["s1", "s2"]
+    # Pages only: s2 also hears of the handoff at t+3 (and both of readiness).
+    assert [(level, user) for _, level, user, _ in world.pages(incident)] == [(0, "s1"), (1, "s2")]
     assert [(e["level"], e["users"]) for e in events(world.db, incident, EventType.ESCALATED)] == [
         (1, ["s1"]),
         (2, ["s2"]),

@@ -37,7 +37,7 @@ def _wait_idle(world: World, deadline: float) -> None:
 def test_three_engines_send_every_page_exactly_once(world: World) -> None:
     if world.db.is_sqlite:
         pytest.skip("several engines at once is the PostgreSQL deployment")
-    world.users("a", "b")
+    world.users("a", "b", throttle_per_minute=10**6)  # a storm on purpose: no throttle
     world.service([(5, [{"user": "a"}]), (5, [{"user": "b"}])])
     ids = [world.declare(title=f"incident {n}") for n in range(INCIDENTS)]
     stop = threading.Event()

@@ -17,7 +17,8 @@ from warroom.domain.severity import Severity
 from warroom.incidents.schemas import ComponentStatus
 
 app = typer.Typer(
-    help="Incidents: list, show, create, ack, resolve, status, severity, role, note, update.",
+    help="Incidents: list, show, create, ack, resolve, status, severity, role, note, update, "
+    "escalate, page.",
     no_args_is_help=True,
 )
 
@@ -345,3 +346,55 @@ def update(
         print_json(published)
     else:
         console.print(views.update_panel(published))
+
+
+@app.command()
+def escalate(
+    incident_id: IncidentId,
+    level: Annotated[
+        int | None,
+        typer.Option(
+            "--level",
+            min=1,
+            help="Page this level (1-based) now and go on from it; default: the next level.",
+        ),
+    ] = None,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Escalate now: page the next level of the policy, or a named one with --level."""
+    body = {"level": level} if level is not None else None
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.post(_path(incident_id, "escalate"), body)
+    _show_change(incident, "escalated" + (f" to level {level}" if level else ""), as_json)
+
+
+@app.command()
+def page(
+    incident_id: IncidentId,
+    user: Annotated[str | None, typer.Option("--user", help="Page this person (handle).")] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option("--schedule", help="Page whoever this schedule has on call now."),
+    ] = None,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Page one more person, or a schedule's on-call, for an incident (also once it is
+    acknowledged)."""
+    if (user is None) == (schedule is None):
+        raise typer.BadParameter("give exactly one of --user or --schedule")
+    body = {"user": user} if user is not None else {"schedule": schedule}
+    with connect(connection(url, token, as_user)) as api:
+        answer = api.post(_path(incident_id, "page"), body)
+    if as_json:
+        print_json(answer)
+    else:
+        console.print(
+            f"#{incident_id}: paging {', '.join('@' + h for h in answer['paged'])} "
+            f"(page request {answer['request']})"
+        )

@@ -22,6 +22,11 @@ from warroom.settings import Settings, get_settings
 if TYPE_CHECKING:
     from warroom.engine.runner import Engine
 
+# Tasks mostly wait on the network (webhooks, mail, chat APIs), so a few run at once; a
+# batch of 2-3 rounds keeps the threads busy between claims.
+DEFAULT_CONCURRENCY = 8
+DEFAULT_BATCH = 20
+
 db_app = typer.Typer(help="Database maintenance: upgrade.", no_args_is_help=True)
 
 
@@ -89,17 +94,31 @@ def engine(
         str | None, typer.Option(help="this engine's name in task claims (default host:pid)")
     ] = None,
     idle_seconds: Annotated[
-        float, typer.Option(min=0.05, help="pause between polls when nothing is due")
+        float,
+        typer.Option(
+            min=0.05,
+            help="longest pause between polls when nothing is due (shorter when a task "
+            "comes due sooner)",
+        ),
     ] = 1.0,
-    batch: Annotated[int, typer.Option(min=1, help="tasks claimed at a time")] = 20,
+    batch: Annotated[int, typer.Option(min=1, help="tasks claimed at a time")] = DEFAULT_BATCH,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="tasks run at once (threads): sending waits on the network"
+        ),
+    ] = DEFAULT_CONCURRENCY,
 ) -> None:
     """Run the background engine alone: timers, rooms, deliveries. Start any number
     against one PostgreSQL (next to `warroom serve --no-engine`); Ctrl-C stops it."""
     settings = get_settings()
     db = open_database(settings.database_url)
     stop = threading.Event()
-    runner = _build_engine(settings, db, name=name, batch=batch)
-    console.print(f"engine [bold]{runner.name}[/] running on {redact(settings.database_url)}")
+    runner = _build_engine(settings, db, name=name, batch=batch, concurrency=concurrency)
+    console.print(
+        f"engine [bold]{runner.name}[/] running on {redact(settings.database_url)} "
+        f"(batch {batch}, concurrency {concurrency})"
+    )
     try:
         with _stop_on_signals(stop):
             runner.run_forever(stop, idle_seconds=idle_seconds)
@@ -109,7 +128,12 @@ def engine(
 
 
 def _build_engine(
-    settings: Settings, db: Database, *, name: str | None = None, batch: int = 20
+    settings: Settings,
+    db: Database,
+    *,
+    name: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> "Engine":
     from warroom.engine.handlers import default_handlers
     from warroom.engine.runner import Engine
@@ -121,6 +145,7 @@ def _build_engine(
         default_handlers(),
         name=name or _default_name(),
         batch=batch,
+        concurrency=concurrency,
     )
 
 

@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -7,6 +8,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "warroom_write"
+# SQLite's busy_timeout (ms), and how long a thread queues for this process's write lock.
+_BUSY_TIMEOUT_MS = 10000
+_MAX_OVERFLOW = 20
+_sqlite_writers: dict[str, threading.RLock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _sqlite_writer_lock(url: str) -> threading.RLock:
+    """One lock per SQLite database in this process. Threads of one process (an engine
+    running tasks concurrently, the web server's workers) queue for SQLite's single write
+    lock here, woken the moment it is free, instead of in SQLite's busy handler, which
+    polls with sleeps of up to 100 ms. Re-entrant, so a write nested in a write behaves
+    as it always did on SQLite (it waits out busy_timeout and fails); other processes
+    still meet at BEGIN IMMEDIATE."""
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(url, threading.RLock())
 
 
 def _is_sqlite(url: str) -> bool:
@@ -17,6 +34,12 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine
     """Migrations pass foreign_keys=False: SQLite alters a table by copying and dropping
     it, and with foreign keys on, dropping it would cascade-delete the rows that refer
     to it."""
+    memory = ":memory:" in url or url in ("sqlite://", "sqlite:///")
+    if "poolclass" not in kwargs and not memory:
+        # An engine runs up to --concurrency tasks at once, each with a read and then a
+        # write session (and a web worker's threads alike): room past the default 5 + 10
+        # connections, so threads never wait on the pool for one another.
+        kwargs.setdefault("max_overflow", _MAX_OVERFLOW)
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -28,8 +51,8 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -56,6 +79,7 @@ class Database:
         self._writes = sessionmaker(
             self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
         )
+        self._writer = _sqlite_writer_lock(url) if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -65,8 +89,19 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self._writes() as session, session.begin():
-            yield session
+        if self._writer is None:
+            with self._writes() as session, session.begin():
+                yield session
+            return
+        # Past the timeout, go on anyway: SQLite's own busy_timeout then decides, as it
+        # would without this lock.
+        locked = self._writer.acquire(timeout=_BUSY_TIMEOUT_MS / 1000)
+        try:
+            with self._writes() as session, session.begin():
+                yield session
+        finally:
+            if locked:
+                self._writer.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -290,3 +290,30 @@ def escalate_to(
 
 def _before(step: Step, other: Step) -> bool:
     return step.key < other.key
+
+
+def plan_from(policy: Policy, base: datetime, start: StepKey) -> list[Step]:
+    """The plan of an escalation that starts again at `start` (a restart from level 1, or a
+    responder's jump to level N) instead of at the trigger: `start` is due at `base`, the
+    rest of its loop follows with the usual delays, then `policy.repeat` more full loops.
+
+    Loops keep counting from `start.loop`, so a restarted run never reuses the step keys
+    (and page keys) of an earlier run. `plan_from(p, t, StepKey(1, 0)) == plan(p, t)`.
+    """
+    if base.tzinfo is None:
+        raise DomainError("base must carry a time zone")
+    if start.loop < 1:
+        raise DomainError(f"loops count from 1 (got {start.loop})")
+    if not 0 <= start.level_index < len(policy.levels):
+        raise DomainError(
+            f"level {start.level_index + 1} is not in policy '{policy.name}': "
+            f"it has levels 1 to {len(policy.levels)}"
+        )
+    steps: list[Step] = []
+    due = base
+    for loop in range(start.loop, start.loop + policy.repeat + 1):
+        first = start.level_index if loop == start.loop else 0
+        for index in range(first, len(policy.levels)):
+            steps.append(Step(loop, index, due))
+            due += policy.levels[index].delay
+    return steps

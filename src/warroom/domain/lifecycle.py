@@ -28,11 +28,13 @@ class Phase(StrEnum):
 S = Status
 # Forward moves may skip states (a monitoring source can resolve a triggered incident).
 # Backward moves: an incident in recovery can fall back into response, and a resolved one
-# can be reopened into investigation. Nothing returns to "triggered" or "acknowledged":
-# those record facts (it fired, someone took it) rather than a stage of work.
+# can be reopened into investigation. An acknowledged incident nobody works on goes back
+# to "triggered" (the acknowledgement timeout, or a person handing it back): paging starts
+# again. Nothing else returns to "triggered", and nothing returns to "acknowledged": once
+# work has started those are facts (it fired, someone took it), not a stage of work.
 TRANSITIONS: Mapping[Status, tuple[Status, ...]] = {
     S.TRIGGERED: (S.ACKNOWLEDGED, S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
-    S.ACKNOWLEDGED: (S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
+    S.ACKNOWLEDGED: (S.TRIGGERED, S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
     S.INVESTIGATING: (S.IDENTIFIED, S.MONITORING, S.RESOLVED),
     S.IDENTIFIED: (S.INVESTIGATING, S.MONITORING, S.RESOLVED),
     S.MONITORING: (S.INVESTIGATING, S.IDENTIFIED, S.RESOLVED),
@@ -92,6 +94,8 @@ class StatusChange:
     acknowledges: bool
     resolves: bool
     closes: bool
+    # Back to "triggered" from "acknowledged": nobody holds it any more, page again.
+    retriggers: bool = False
 
 
 def transition(
@@ -112,4 +116,5 @@ def transition(
         acknowledges=acknowledges,
         resolves=requested is S.RESOLVED,
         closes=requested is S.CLOSED,
+        retriggers=current is S.ACKNOWLEDGED and requested is S.TRIGGERED,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.db.session import Database
@@ -53,11 +53,17 @@ def claim_due(
     kinds: Collection[str],
 ) -> list[ClaimedTask]:
     """Up to `limit` due tasks of the given kinds, oldest due first, claimed for `name`
-    until now + lease. Kinds no handler here knows stay for an engine that knows them."""
+    until now + lease. Kinds no handler here knows stay for an engine that knows them.
+
+    One statement, one round trip: `UPDATE … RETURNING` over the due rows. On PostgreSQL
+    the rows are picked `FOR UPDATE SKIP LOCKED` in a CTE (evaluated once), so each row
+    is locked by this claim from its pick to its update and concurrent engines pick
+    others; on SQLite the claim runs under the single write lock (`BEGIN IMMEDIATE`).
+    Either way no other writer can change a picked row's `version` before it is bumped."""
     if not kinds or limit < 1:
         return []
-    query = (
-        select(Task.id, Task.version)
+    due = (
+        select(Task.id)
         .where(
             Task.state == TaskState.PENDING,
             Task.due_at <= now,
@@ -67,41 +73,77 @@ def claim_due(
         .order_by(Task.due_at, Task.id)
         .limit(limit)
     )
-    if not db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
-    until = now + lease
-    claimed: list[ClaimedTask] = []
+    claim = update(Task).values(
+        claimed_by=name,
+        claimed_until=now + lease,
+        version=Task.version + 1,
+        attempts=Task.attempts + 1,
+    )
+    if db.is_sqlite:
+        claim = claim.where(Task.id.in_(due.scalar_subquery()))
+    else:
+        picked = due.with_for_update(skip_locked=True).cte("picked")
+        claim = claim.where(Task.id == picked.c.id)
+    statement = claim.returning(
+        Task.id,
+        Task.kind,
+        Task.incident_id,
+        Task.payload,
+        Task.due_at,
+        Task.attempts,
+        Task.version,
+        Task.claimed_until,
+    ).execution_options(synchronize_session=False)
     with db.write() as session:
-        candidates = session.execute(query).all()
-        for task_id, version in candidates:
-            row = session.execute(
-                update(Task)
-                .where(Task.id == task_id, Task.version == version)
-                .values(
-                    claimed_by=name,
-                    claimed_until=until,
-                    version=version + 1,
-                    attempts=Task.attempts + 1,
-                )
-                .returning(Task.kind, Task.incident_id, Task.payload, Task.due_at, Task.attempts)
-                .execution_options(synchronize_session=False)
-            ).one_or_none()
-            if row is None:
-                continue  # another engine got there between our read and our write
-            claimed.append(
-                ClaimedTask(
-                    id=task_id,
-                    kind=row.kind,
-                    incident_id=row.incident_id,
-                    payload=dict(row.payload or {}),
-                    due_at=row.due_at,
-                    attempts=row.attempts,
-                    version=version + 1,
-                    claimed_by=name,
-                    claimed_until=until,
-                )
-            )
+        rows = session.execute(statement).all()
+    claimed = [
+        ClaimedTask(
+            id=row.id,
+            kind=row.kind,
+            incident_id=row.incident_id,
+            payload=dict(row.payload or {}),
+            due_at=row.due_at,
+            attempts=row.attempts,
+            version=row.version,
+            claimed_by=name,
+            claimed_until=row.claimed_until,
+        )
+        for row in rows
+    ]
+    # RETURNING follows no particular order: run them in the order they were due.
+    claimed.sort(key=lambda task: (task.due_at, task.id))
     return claimed
+
+
+def next_due_at(db: Database, *, now: datetime, kinds: Collection[str]) -> datetime | None:
+    """When the earliest pending task of these kinds that nobody holds is due (perhaps
+    already): how long an idle engine may sleep. One indexed read, no lock."""
+    if not kinds:
+        return None
+    with db.read() as session:
+        return session.scalar(
+            select(func.min(Task.due_at)).where(
+                Task.state == TaskState.PENDING,
+                or_(Task.claimed_until.is_(None), Task.claimed_until < now),
+                Task.kind.in_(sorted(kinds)),
+            )
+        )
+
+
+def still_claimed(db: Database, task: ClaimedTask) -> bool:
+    """Whether the claim still holds as claimed: nobody took the task over (a takeover
+    bumps `version`). A read, no write lock: the cheap check before a task starts while
+    its lease has plenty left; the compare-and-swap that settles it decides in the end."""
+    with db.read() as session:
+        row = session.execute(
+            select(Task.version, Task.claimed_by, Task.state).where(Task.id == task.id)
+        ).one_or_none()
+    return (
+        row is not None
+        and row.version == task.version
+        and row.claimed_by == task.claimed_by
+        and row.state is TaskState.PENDING
+    )
 
 
 def extend_lease(

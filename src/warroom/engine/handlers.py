@@ -3,7 +3,10 @@
 
 from warroom.alerts import automation, room_tasks
 from warroom.engine.runner import Handler
+from warroom.incidents import timer_handlers
+from warroom.incidents import timers as incident_timers
 from warroom.incidents.actions import SYNC_COMPONENT
+from warroom.oncall import handoffs
 from warroom.paging import handlers as paging
 from warroom.paging import notices
 
@@ -17,4 +20,9 @@ def default_handlers() -> dict[str, Handler]:
         paging.DELIVER_PAGE: paging.deliver_page,
         SYNC_COMPONENT: automation.sync_component,
         notices.DELIVER_NOTICE: notices.deliver_notice,
+        handoffs.SCHEDULE_HANDOFFS: handoffs.schedule_handoffs,
+        incident_timers.RESPONSE_TARGET: timer_handlers.response_target,
+        incident_timers.UPDATE_REMINDER: timer_handlers.update_reminder,
+        incident_timers.AUTO_RESOLVE: timer_handlers.auto_resolve,
+        incident_timers.ACK_TIMEOUT: timer_handlers.ack_timeout,
     }

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from warroom.alerts.repository import acknowledge_open_alerts, resolve_open_alerts
-from warroom.domain import checklist
+from warroom.domain import checklist, timers
 from warroom.domain.alerts import key_digest
 from warroom.domain.comms import (
     UpdateFacts,
@@ -31,7 +31,13 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
-from warroom.paging.hooks import escalate_now, start_escalation, stop_paging
+from warroom.incidents.timers import (
+    enqueue_ack_timeout,
+    enqueue_auto_resolve,
+    enqueue_response_target,
+    enqueue_update_reminder,
+)
+from warroom.paging.hooks import escalate_now, restart_escalation, start_escalation, stop_paging
 from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.users.repository import get_user
@@ -60,12 +66,22 @@ def _load_open(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def _note_breach(session: Session, incident: Incident, *, now: datetime) -> None:
-    """Record a missed response target the first time any action sees it."""
+def note_breach(
+    session: Session, incident: Incident, *, now: datetime, timed: bool = False
+) -> bool:
+    """Record a missed response target the first time anything sees it: an action
+    (lazily), or the engine's `response_target` timer at the due time itself (`timed`).
+    The stored breach time makes it once, whichever comes first. True if recorded now."""
     if incident.response_target_breached_at is not None:
-        return
+        return False
     target = incident.response_target(now)
-    if target.breached:
+    missed = target.breached or (
+        timed
+        and timers.target_missed(
+            due_at=target.due_at, acknowledged=incident.acknowledged_at is not None, now=now
+        )
+    )
+    if missed:
         incident.response_target_breached_at = target.due_at
         record(
             session,
@@ -77,6 +93,7 @@ def _note_breach(session: Session, incident: Incident, *, now: datetime) -> None
             target_minutes=target.minutes,
             due_at=target.due_at.isoformat(),
         )
+    return missed
 
 
 def _sync_checklist(session: Session, incident: Incident, *, now: datetime) -> None:
@@ -173,6 +190,24 @@ def do_declare(
         start_escalation(
             session, incident_id=incident.id, triggered_at=incident.triggered_at, now=now
         )
+    enqueue_response_target(
+        session,
+        incident_id=incident.id,
+        triggered_at=incident.triggered_at,
+        minutes=incident.response_target_minutes,
+        now=now,
+    )
+    if svc.auto_resolve_minutes:
+        incident.auto_resolve_at = timers.auto_resolve_at(
+            incident.triggered_at, svc.auto_resolve_minutes
+        )
+        enqueue_auto_resolve(
+            session,
+            incident_id=incident.id,
+            at=incident.auto_resolve_at,
+            minutes=svc.auto_resolve_minutes,
+            now=now,
+        )
     # Nothing on the checklist can be done yet: a new incident is triggered, unassigned,
     # unacknowledged and unannounced.
     session.flush()
@@ -187,18 +222,30 @@ def _apply_status(
     actor: str,
     by_person: bool,
     now: datetime,
+    reason: str | None = None,
 ) -> None:
     change = transition(
         incident.status,
         requested,
         by_person=by_person,
-        already_acknowledged=incident.acknowledged_at is not None,
+        # After a re-trigger the next acknowledgement counts again (it stops paging),
+        # but acknowledged_at keeps the first one, which MTTA measures.
+        already_acknowledged=incident.acknowledged_now,
     )
     if change.acknowledges:
-        incident.acknowledged_at = now
+        if incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+        incident.retriggered_at = None
         acknowledge_open_alerts(session, incident.id, now=now)
-        _note_breach(session, incident, now=now)
+        note_breach(session, incident, now=now)
         record(session, incident, EventType.ACKNOWLEDGED, actor=actor, at=now)
+        if incident.service.ack_timeout_minutes:
+            enqueue_ack_timeout(
+                session,
+                incident_id=incident.id,
+                at=timers.ack_timeout_at(now, incident.service.ack_timeout_minutes),
+                now=now,
+            )
     if change.acknowledges or change.resolves or change.closes:
         # Someone answered, or it is over: no further level is paged.
         stop_paging(session, incident_id=incident.id, now=now)
@@ -210,13 +257,28 @@ def _apply_status(
         actor=actor,
         at=now,
         **{"from": str(change.old), "to": str(change.new)},
+        **({"reason": reason} if reason else {}),
     )
+    if change.retriggers:
+        incident.retriggered_at = now
+        record(
+            session,
+            incident,
+            EventType.RETRIGGERED,
+            actor=actor,
+            at=now,
+            reason=reason or f"handed back by {actor}",
+        )
+        if incident.service.escalation_policy_id is not None:
+            # Nobody holds it any more: the policy starts again from level 1.
+            restart_escalation(session, incident_id=incident.id, now=now)
     if change.reopened:
         incident.resolved_at = None
         incident.reopen_count += 1
         record(session, incident, EventType.REOPENED, actor=actor, at=now)
     if change.resolves:
         incident.resolved_at = now
+        incident.auto_resolve_at = None
         # Its alerts end with it, so the next trigger of the same key opens a new incident
         # (as the Events API documents) instead of attaching to a resolved one.
         incident.open_dedup_key = None
@@ -234,10 +296,14 @@ def apply_status(
     actor: str,
     by_person: bool,
     now: datetime,
+    reason: str | None = None,
 ) -> Incident:
-    """A status move on an incident the caller already holds (intake, the engine)."""
-    _note_breach(session, incident, now=now)
-    _apply_status(session, incident, status, actor=actor, by_person=by_person, now=now)
+    """A status move on an incident the caller already holds (intake, the engine);
+    `reason` goes on the timeline's status_changed event."""
+    note_breach(session, incident, now=now)
+    _apply_status(
+        session, incident, status, actor=actor, by_person=by_person, now=now, reason=reason
+    )
     return _finish(session, incident, now=now)
 
 
@@ -294,7 +360,7 @@ def do_acknowledge(session: Session, *, incident_id: int, actor: str, now: datet
     incident = _load_open(session, incident_id)
     if incident.status is not Status.TRIGGERED and incident.status in OPEN_STATUSES:
         return incident
-    _note_breach(session, incident, now=now)
+    note_breach(session, incident, now=now)
     _apply_status(session, incident, Status.ACKNOWLEDGED, actor=actor, by_person=True, now=now)
     return _finish(session, incident, now=now)
 
@@ -305,7 +371,7 @@ def do_escalate_now(session: Session, *, incident_id: int, actor: str, now: date
     the same amount. Refused while someone has it (acknowledged), once it is resolved or
     closed, and for a service without an escalation policy."""
     incident = _load_open(session, incident_id)
-    if incident.acknowledged_at is not None or incident.status is not Status.TRIGGERED:
+    if incident.acknowledged_now or incident.status is not Status.TRIGGERED:
         raise Conflict(
             f"incident {incident_id} is {incident.status}: escalation stops once someone "
             "acknowledges it",
@@ -371,7 +437,7 @@ def do_change_severity(
     targets: Targets = DEFAULT_RESPONSE_TARGETS_MINUTES,
 ) -> Incident:
     incident = _load_open(session, incident_id)
-    _note_breach(session, incident, now=now)
+    note_breach(session, incident, now=now)
     incident.severity_assessed = True
     if severity is incident.severity:
         record(
@@ -396,8 +462,18 @@ def do_change_severity(
             # Until someone takes it, the target follows the severity: raising it can put
             # the incident past its new target at once. Once acknowledged, whether the
             # target was met is settled and a later re-grading does not rewrite it.
+            previous_minutes = incident.response_target_minutes
             incident.response_target_minutes = targets[severity]
-            _note_breach(session, incident, now=now)
+            if not note_breach(session, incident, now=now) and (
+                incident.response_target_minutes != previous_minutes
+            ):
+                enqueue_response_target(
+                    session,
+                    incident_id=incident.id,
+                    triggered_at=incident.triggered_at,
+                    minutes=incident.response_target_minutes,
+                    now=now,
+                )
     return _finish(session, incident, now=now)
 
 
@@ -549,7 +625,7 @@ def do_publish_update(
     status_page_url: str = "",
 ) -> StakeholderUpdate:
     incident = _load_open(session, incident_id)
-    _note_breach(session, incident, now=now)
+    note_breach(session, incident, now=now)
     plan = plan_update(kind, incident.status, status, next_update_minutes)
     if plan.move_to is not None:
         # An impossible move refuses the update too: the transaction rolls back whole.
@@ -585,6 +661,7 @@ def do_publish_update(
     )
     session.add(update)
     session.flush()
+    _keep_cadence(session, incident, update, now=now)
     record(
         session,
         incident,
@@ -599,3 +676,26 @@ def do_publish_update(
     )
     _finish(session, incident, now=now)
     return update
+
+
+def _keep_cadence(
+    session: Session, incident: Incident, update: StakeholderUpdate, *, now: datetime
+) -> None:
+    """Score the previous promise (kept if this update came by its due time), make this
+    update's promise the incident's, and set the comms lead's reminder for it."""
+    if incident.next_update_due_at is not None:
+        if timers.update_on_time(promised_by=incident.next_update_due_at, published_at=now):
+            incident.updates_on_time = (incident.updates_on_time or 0) + 1
+        else:
+            incident.updates_late = (incident.updates_late or 0) + 1
+    incident.next_update_due_at = update.next_update_due_at
+    if update.next_update_due_at is not None and update.next_update_minutes:
+        enqueue_update_reminder(
+            session,
+            incident_id=incident.id,
+            update_id=update.id,
+            due_at=update.next_update_due_at,
+            cadence_minutes=update.next_update_minutes,
+            sent=0,
+            now=now,
+        )

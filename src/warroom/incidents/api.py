@@ -21,6 +21,8 @@ from warroom.incidents.schemas import (
     UpdateIn,
     UpdateOut,
 )
+from warroom.paging import actions as paging_actions
+from warroom.paging.api import EscalateIn
 from warroom.schemas import Cursor, Limit, ListOut, list_out
 from warroom.web.auth import Ctx, Responder, Viewer
 
@@ -90,12 +92,21 @@ def acknowledge(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOu
 
 
 @router.post("/{incident_id}/escalate", response_model=IncidentOut)
-def escalate(incident_id: IncidentId, who: Responder, ctx: Ctx) -> IncidentOut:
+def escalate(
+    incident_id: IncidentId, who: Responder, ctx: Ctx, body: EscalateIn | None = None
+) -> IncidentOut:
     """Page the next level of the service's escalation policy now; later levels keep
-    their spacing from it. 409 once acknowledged, resolved or closed, or without a
-    policy."""
+    their spacing from it. With `{"level": n}`: page level n now (even one already paged,
+    or after the policy ran out) and go on from it, level n+1 a delay of level n later.
+    409 once acknowledged, resolved or closed, or without a policy; 422 for a level the
+    policy does not have."""
     now = ctx.clock.now()
     with ctx.db.write() as session:
+        if body is not None and body.level is not None:
+            incident = paging_actions.do_escalate_to_level(
+                session, incident_id=incident_id, level=body.level, actor=who.handle, now=now
+            )
+            return IncidentOut.of(incident, now=now)
         incident = actions.do_escalate_now(
             session, incident_id=incident_id, actor=who.handle, now=now
         )

@@ -57,6 +57,16 @@ class Incident(Base):
     response_target_minutes: Mapped[float] = mapped_column(Float)
     response_target_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when the acknowledgement timeout (or a person) sent an acknowledged incident
+    # back to "triggered"; cleared by the next acknowledgement. acknowledged_at keeps the
+    # first acknowledgement, which MTTA and the response target measure.
+    retriggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When warroom resolves it if nobody is working on it (the service's auto-resolve).
+    auto_resolve_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest stakeholder update's promise, and how earlier promises were kept.
+    next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updates_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    updates_late: Mapped[int] = mapped_column(Integer, default=0)
     # The alert key that opened it (dedup_key, or an Alertmanager/Grafana group), kept
     # for repeat-incident reports; open_dedup_key is its digest while the incident is open.
     dedup_key: Mapped[str | None] = mapped_column(String(1024))
@@ -65,6 +75,11 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(lazy="joined")
+
+    @property
+    def acknowledged_now(self) -> bool:
+        """Someone holds it: acknowledged, and not re-triggered since."""
+        return self.acknowledged_at is not None and self.retriggered_at is None
 
     def response_target(self, now: datetime) -> ResponseTarget:
         """Where this incident stands against the target stored with its severity."""

@@ -153,7 +153,13 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
                 "state",
             )
         case E.STATUS_CHANGED:
-            return EventText(_change("Status", d), "state")
+            why = f" — {d['reason']}" if d.get("reason") else ""
+            return EventText(_change("Status", d) + why, "state")
+        case E.RETRIGGERED:
+            return EventText(
+                f"Re-triggered: {d.get('reason', 'nobody holds it')} — paging starts again",
+                "alarm",
+            )
         case E.ACKNOWLEDGED:
             return EventText("Acknowledged — response-target clock stopped", "state")
         case E.REOPENED:
@@ -210,6 +216,17 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
                 "alarm",
             )
         case E.REMINDER_SENT:
+            if d.get("for") == "comms_lead":
+                who = (
+                    f"{role_title(d['role'])} {_who(d['user'])}"
+                    if d.get("user")
+                    else "nobody (no comms lead or incident commander)"
+                )
+                return EventText(
+                    f"Reminder {d.get('reminder', '?')} of {d.get('of', '?')} to {who}: "
+                    "a stakeholder update is due",
+                    "comms",
+                )
             return EventText("Reminder sent: a stakeholder update is due", "comms")
         case E.ROOM_OPENED:
             return EventText(_room_opened(d), "comms")

@@ -102,6 +102,16 @@ class IncidentOut(Out):
     response_target_seconds_left: float | None
     checklist_compliance: float
     reopen_count: int
+    # Back in "triggered" after its acknowledgement timed out (or was handed back), until
+    # someone acknowledges again; acknowledged_at keeps the first acknowledgement.
+    retriggered_at: datetime | None = None
+    auto_resolve_at: datetime | None = None
+    # The latest stakeholder update's promise, whether it has passed with no update since
+    # (on an open incident), and how the promises so far were kept.
+    next_update_due_at: datetime | None = None
+    next_update_overdue: bool = False
+    updates_on_time: int = 0
+    updates_late: int = 0
     updated_at: datetime
 
     @classmethod
@@ -136,6 +146,14 @@ class IncidentOut(Out):
             response_target_seconds_left=None if closed_or_resolved else target.seconds_left,
             checklist_compliance=checklist.report(c.item for c in incident.checklist).compliance,
             reopen_count=incident.reopen_count,
+            retriggered_at=incident.retriggered_at,
+            auto_resolve_at=incident.auto_resolve_at if not closed_or_resolved else None,
+            next_update_due_at=incident.next_update_due_at,
+            next_update_overdue=not closed_or_resolved
+            and incident.next_update_due_at is not None
+            and now > incident.next_update_due_at,
+            updates_on_time=incident.updates_on_time or 0,
+            updates_late=incident.updates_late or 0,
             updated_at=incident.updated_at,
         )
 

@@ -11,7 +11,16 @@ from warroom.db.lookup import ensure_name_free
 from warroom.domain import schedule as domain
 from warroom.errors import Invalid, NotFound
 from warroom.oncall import repository
-from warroom.oncall.models import CalendarFeedToken, Schedule, ScheduleLayer, ScheduleOverride
+from warroom.oncall.handoffs import replan_handoffs
+from warroom.oncall.models import (
+    CalendarFeedToken,
+    HandoffNote,
+    Schedule,
+    ScheduleLayer,
+    ScheduleOverride,
+    ShiftNotice,
+    ShiftSwap,
+)
 from warroom.users.models import User
 from warroom.users.repository import get_user
 from warroom.users.security import hash_token
@@ -77,6 +86,10 @@ def _layers(
     return rows
 
 
+def _owner(session: Session, owner: str | None) -> User | None:
+    return get_user(session, owner) if owner else None
+
+
 def do_create_schedule(
     session: Session,
     *,
@@ -85,6 +98,7 @@ def do_create_schedule(
     layers: Sequence[dict[str, Any]],
     now: datetime,
     description: str = "",
+    owner: str | None = None,
 ) -> Schedule:
     _ensure_name_free(session, name)
     schedule = Schedule(
@@ -93,10 +107,12 @@ def do_create_schedule(
         description=description,
         created_at=now,
         updated_at=now,
+        owner=_owner(session, owner),
     )
     schedule.layers = _layers(session, layers, time_zone)
     session.add(schedule)
     session.flush()
+    replan_handoffs(session, schedule=schedule, now=now)
     return schedule
 
 
@@ -109,6 +125,7 @@ def do_replace_schedule(
     layers: Sequence[dict[str, Any]],
     now: datetime,
     description: str = "",
+    owner: str | None = None,
 ) -> Schedule:
     """PUT: the schedule becomes exactly the body; its overrides and feed tokens stay."""
     schedule = repository.get_schedule(session, ref)
@@ -118,9 +135,33 @@ def do_replace_schedule(
     schedule.name = name
     schedule.time_zone = time_zone
     schedule.description = description
+    schedule.owner = _owner(session, owner)
     schedule.layers.clear()
     session.flush()  # the old layer rows go before the new ones come
     schedule.layers.extend(new_layers)
+    schedule.updated_at = now
+    session.flush()
+    replan_handoffs(session, schedule=schedule, now=now)
+    return schedule
+
+
+_UNSET: Any = object()
+
+
+def do_update_schedule(
+    session: Session,
+    *,
+    ref: str | int,
+    now: datetime,
+    owner: str | None = _UNSET,
+    description: str = _UNSET,
+) -> Schedule:
+    """PATCH: only the fields given change (`owner: null` clears the owner)."""
+    schedule = repository.get_schedule(session, ref)
+    if owner is not _UNSET:
+        schedule.owner = _owner(session, owner)
+    if description is not _UNSET:
+        schedule.description = description or ""
     schedule.updated_at = now
     session.flush()
     return schedule
@@ -130,7 +171,7 @@ def do_delete_schedule(session: Session, *, ref: str | int) -> Schedule:
     schedule = repository.get_schedule(session, ref)
     # Explicit rather than relying on ON DELETE CASCADE, which SQLite honours only with
     # foreign keys on.
-    for table in (ScheduleOverride, CalendarFeedToken):
+    for table in (ShiftSwap, ShiftNotice, ScheduleOverride, CalendarFeedToken, HandoffNote):
         session.execute(delete(table).where(table.schedule_id == schedule.id))
     session.delete(schedule)
     session.flush()
@@ -162,18 +203,38 @@ def do_add_override(
     )
     session.add(override)
     session.flush()
+    replan_handoffs(session, schedule=schedule, now=now)
     return override
 
 
 def do_delete_override(
-    session: Session, *, schedule: Schedule, override_id: int
+    session: Session, *, schedule: Schedule, override_id: int, now: datetime
 ) -> ScheduleOverride:
     override = session.get(ScheduleOverride, override_id)
     if override is None or override.schedule_id != schedule.id:
         raise NotFound(f"schedule '{schedule.name}' has no override {override_id}")
     session.delete(override)
     session.flush()
+    replan_handoffs(session, schedule=schedule, now=now)
     return override
+
+
+MAX_NOTE_CHARS = 5000
+
+
+def do_add_handoff_note(
+    session: Session, *, schedule: Schedule, user: User, text: str, now: datetime
+) -> HandoffNote:
+    """A note for whoever is on call next, handed over with the checklist at the change."""
+    body = text.strip()
+    if not body:
+        raise Invalid("a handoff note needs some text")
+    if len(body) > MAX_NOTE_CHARS:
+        raise Invalid(f"a handoff note is at most {MAX_NOTE_CHARS} characters")
+    note = HandoffNote(schedule_id=schedule.id, user_id=user.id, text=body, created_at=now)
+    session.add(note)
+    session.flush()
+    return note
 
 
 @dataclass(frozen=True, slots=True)

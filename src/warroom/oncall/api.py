@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from warroom.domain import schedule as domain
 from warroom.errors import Invalid
-from warroom.oncall import actions, repository
+from warroom.oncall import actions, handoff_api, repository
 from warroom.oncall.ical import calendar_of
 from warroom.oncall.models import CalendarFeedToken, Schedule, ScheduleOverride
 from warroom.oncall.schemas import (
@@ -27,6 +27,7 @@ from warroom.oncall.schemas import (
     OverrideOut,
     ScheduleIn,
     ScheduleOut,
+    SchedulePatchIn,
     ShiftOut,
     ShiftsOut,
 )
@@ -61,6 +62,7 @@ def schedule_out(schedule: Schedule) -> ScheduleOut:
         name=schedule.name,
         time_zone=schedule.time_zone,
         description=schedule.description,
+        owner=schedule.owner.handle if schedule.owner is not None else None,
         layers=[
             LayerOut(
                 name=layer.name,
@@ -167,6 +169,18 @@ def replace_schedule(schedule: ScheduleRef, body: ScheduleIn, who: Admin, ctx: C
             session, ref=schedule, **body.model_dump(), now=ctx.clock.now()
         )
         return schedule_out(replaced)
+
+
+@router.patch("/schedules/{schedule}", response_model=ScheduleOut)
+def update_schedule(
+    schedule: ScheduleRef, body: SchedulePatchIn, who: Admin, ctx: Ctx
+) -> ScheduleOut:
+    """Change only the fields given: `owner` (a handle, or null) and `description`."""
+    with ctx.db.write() as session:
+        updated = actions.do_update_schedule(
+            session, ref=schedule, now=ctx.clock.now(), **body.model_dump(exclude_unset=True)
+        )
+        return schedule_out(updated)
 
 
 @router.delete("/schedules/{schedule}", response_model=ScheduleOut)
@@ -298,7 +312,9 @@ def delete_override(
 ) -> OverrideOut:
     with ctx.db.write() as session:
         found = repository.get_schedule(session, schedule)
-        override = actions.do_delete_override(session, schedule=found, override_id=override_id)
+        override = actions.do_delete_override(
+            session, schedule=found, override_id=override_id, now=ctx.clock.now()
+        )
         return override_out(override, found)
 
 
@@ -424,3 +440,7 @@ def user_calendar(handle: HandleRef, access: FeedAccess, ctx: Ctx) -> Response:
             mine.extend((schedule.name, s) for s in rendered.final if s.user == user.handle)
         body = calendar_of(f"On call: {user.handle}", mine, now=now, uid_scope=f"user{user.id}")
     return _ics(body, f"oncall-{user.handle}")
+
+
+# Swaps and handoff notes live in their own module; same prefix and tag.
+router.include_router(handoff_api.router)

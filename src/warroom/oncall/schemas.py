@@ -78,6 +78,10 @@ class ScheduleIn(In):
     time_zone: TimeZone
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     layers: list[LayerIn] = Field(default_factory=list, max_length=20)
+    owner: Handle | None = Field(
+        default=None,
+        description="warned with the incoming person when a shift starts with nothing verified",
+    )
 
     @model_validator(mode="after")
     def _layer_names_unique(self) -> "ScheduleIn":
@@ -96,6 +100,45 @@ class OverrideIn(In):
     end: datetime
 
 
+class SchedulePatchIn(In):
+    owner: Handle | None = Field(default=None, description="a handle, or null to clear")
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class SwapIn(In):
+    taker: Handle = Field(description="who is asked to take the window")
+    start: datetime = Field(description="without an offset it is local to the schedule")
+    end: datetime
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class SwapOut(Out):
+    id: int
+    schedule: str
+    requester: str
+    taker: str
+    start: datetime
+    end: datetime
+    note: str
+    state: str = Field(description="requested | accepted | declined | cancelled")
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    override_id: int | None
+
+
+class HandoffNoteIn(In):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+
+
+class HandoffNoteOut(Out):
+    id: int
+    schedule: str
+    user: str
+    text: str
+    created_at: datetime
+
+
 class LayerOut(Out):
     name: str
     users: list[str]
@@ -110,6 +153,7 @@ class ScheduleOut(Out):
     name: str
     time_zone: str
     description: str
+    owner: str | None
     layers: list[LayerOut]
     created_at: datetime
     updated_at: datetime

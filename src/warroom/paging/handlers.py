@@ -10,7 +10,10 @@ Exactly once, as seen by the person paged:
   (SKIP LOCKED / compare-and-swap on the task row), and marked sent with a
   compare-and-swap on the page's state in the transaction that completes the task.
 - Every due time comes from `plan(policy, triggered_at)` (shifted only by levels skipped
-  because nobody was there), never from when the previous step happened to run.
+  because nobody was there), never from when the previous step happened to run. A run
+  that started again (a restart, a jump to a level) plans the same way from its own
+  start (`plan_from`, with the base carried in the step's payload) and numbers its loops
+  after every earlier one, so its pages never share a key with an earlier run's.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from warroom.domain import escalation as plan_rules
+from warroom.domain import notification
 from warroom.domain import schedule as schedules
 from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
 from warroom.engine import backoff
+from warroom.engine.models import Task, TaskState
 from warroom.engine.runner import TaskContext
 from warroom.engine.tasks import enqueue
 from warroom.escalation.repository import to_domain as policy_of
@@ -36,10 +41,12 @@ from warroom.notify.apprise import AppriseNotifier
 from warroom.notify.base import DeliveryError, Message, redact
 from warroom.oncall.repository import find_schedule, overrides_between
 from warroom.oncall.repository import to_domain as schedule_of
-from warroom.paging import ack_links
-from warroom.paging.hooks import DELIVER_PAGE, ESCALATE, step_payload
+from warroom.paging import ack_links, notices
+from warroom.paging.hooks import DELIVER_PAGE, ESCALATE, MANUAL_LOOP, Run, run_of, step_payload
 from warroom.paging.models import Page, PageState
 from warroom.settings import Settings
+from warroom.users import delivery
+from warroom.users.contacts import planned_rules, waking_hours_of
 from warroom.users.models import User
 
 __all__ = ["DELIVER_PAGE", "ESCALATE", "deliver_page", "escalate"]
@@ -55,10 +62,14 @@ class PagingError(Exception):
 
 def answered(incident: Incident) -> bool:
     """Acknowledged (or past it), resolved or closed: nobody more is paged."""
-    return incident.acknowledged_at is not None or incident.status in (
+    return incident.acknowledged_now or incident.status in (
         Status.RESOLVED,
         Status.CLOSED,
     )
+
+
+def _over(incident: Incident) -> bool:
+    return incident.status in (Status.RESOLVED, Status.CLOSED)
 
 
 def escalate(ctx: TaskContext) -> None:
@@ -68,6 +79,7 @@ def escalate(ctx: TaskContext) -> None:
         key = plan_rules.StepKey(int(payload["loop"]), int(payload["level"]))
         skipped = [plan_rules.StepKey(int(a), int(b)) for a, b in payload.get("skipped") or []]
         advanced_us = int(payload.get("advanced_us") or 0)
+        run = run_of(payload)
     except (KeyError, TypeError, ValueError) as exc:
         raise PagingError(f"escalate task {ctx.task.id} names no step") from exc
     now = ctx.clock.now()
@@ -75,12 +87,24 @@ def escalate(ctx: TaskContext) -> None:
         # Locked: an acknowledgement in flight either commits first (and this step pages
         # nobody) or waits for this step, then cancels what it enqueued.
         incident = get_incident(session, incident_id, for_update=True)
+        if session.scalar(select(Task.state).where(Task.id == ctx.task.id)) is TaskState.CANCELLED:
+            # A restart (or a jump to a level) cancelled this step while it waited for the
+            # lock: a newer run pages instead. Left cancelled, not marked done.
+            ctx.completed = True
+            return
         stored = incident.service.policy
         if answered(incident) or stored is None:
             ctx.complete(session)
             return
         policy = policy_of(stored)
-        steps = plan_rules.plan(policy, incident.triggered_at)
+        try:
+            steps = (
+                plan_rules.plan(policy, incident.triggered_at)
+                if run is None
+                else plan_rules.plan_from(policy, run.base, plan_rules.StepKey(run.loop, run.level))
+            )
+        except DomainError:
+            steps = []  # the policy lost the level this run started at
         for done in skipped:
             steps = _replan(steps, done)
         if advanced_us > 0 and key in {step.key for step in steps}:
@@ -120,7 +144,7 @@ def escalate(ctx: TaskContext) -> None:
                 **facts,
             )
             _add_pages(session, incident, users, key=key, due_at=step.due_at, now=now)
-        _enqueue_next(session, incident_id, steps, key, skipped, advanced_us, now=now)
+        _enqueue_next(session, incident_id, steps, key, skipped, advanced_us, run, now=now)
         ctx.complete(session)
 
 
@@ -155,9 +179,12 @@ def _add_pages(
     due_at: datetime,
     now: datetime,
 ) -> None:
+    """One page per (user, notification rule), each due at the step's planned time plus
+    the rule's delay, and, for low urgency, not before the person's waking hours. The
+    escalation does not wait for any of them: the next level keeps its own due time."""
     for user in users:
-        contacts = list(dict.fromkeys(c.strip() for c in user.contacts or [] if c.strip()))
-        if not contacts:
+        planned = planned_rules(session, user)
+        if not planned:
             record(
                 session,
                 incident,
@@ -170,27 +197,34 @@ def _add_pages(
                 error="no contact methods: could not be paged",
             )
             continue
-        for contact in contacts:
+        waking = waking_hours_of(user)
+        for method, delay in planned:
+            planned_at = due_at + timedelta(minutes=delay)
             page = Page(
                 incident_id=incident.id,
                 loop=key.loop,
                 level=key.level_index,
                 user_id=user.id,
-                contact=contact,
+                contact=method.url,
+                contact_method_id=method.id,
+                delay_minutes=delay,
                 state=PageState.PENDING,
                 attempts=0,
                 created_at=now,
             )
             session.add(page)
             session.flush()
-            # Due at the step's planned time: after downtime, overdue pages go out in the
-            # order the plan gave them, interleaved with the steps around them.
+            # Due at the planned time (the step's, plus the rule's delay), never at when
+            # this step happened to run: after downtime, overdue pages go out in the order
+            # the plan gave them, interleaved with the steps around them.
             enqueue(
                 session,
                 kind=DELIVER_PAGE,
                 incident_id=incident.id,
                 payload={"page_id": page.id},
-                due_at=min(due_at, now),
+                due_at=notification.deliver_at(
+                    severity=incident.severity, due_at=planned_at, waking_hours=waking
+                ),
                 now=now,
             )
 
@@ -202,6 +236,7 @@ def _enqueue_next(
     key: plan_rules.StepKey,
     skipped: list[plan_rules.StepKey],
     advanced_us: int,
+    run: Run | None = None,
     *,
     now: datetime,
 ) -> None:
@@ -219,6 +254,7 @@ def _enqueue_next(
             following.level_index,
             [[k.loop, k.level_index] for k in skipped],
             advanced_us,
+            run,
         ),
         due_at=following.due_at,
         now=now,
@@ -269,15 +305,20 @@ def deliver_page(ctx: TaskContext) -> None:
         if page is None or page.state is not PageState.PENDING:
             return  # sent, failed or cancelled already: the runner completes the task
         incident = get_incident(session, incident_id)
-        stop = answered(incident)
+        # A page a responder asked for by hand (loop 0) goes out after an acknowledgement
+        # too: pulling in an expert is what people do once someone holds it.
+        stop = answered(incident) if page.loop != MANUAL_LOOP else _over(incident)
         contact = page.contact
+        method_id = page.contact_method_id
         user = session.get(User, page.user_id)
-        facts = {
+        facts: dict[str, object] = {
             "user": user.handle if user else None,
             "target": redact(contact),
             "level": page.level + 1,
             "loop": page.loop,
         }
+        if page.delay_minutes:
+            facts["delay_minutes"] = page.delay_minutes
         token = ack_links.make_token(key, incident_id=incident.id, user_id=page.user_id, now=now)
         message = _message(incident, ctx.settings, ack_links.ack_url(ctx.settings.base_url, token))
     if stop:
@@ -285,17 +326,30 @@ def deliver_page(ctx: TaskContext) -> None:
             _set_page(session, page_id, PageState.PENDING, state=PageState.CANCELLED)
             ctx.complete(session)
         return
+    slot: int | None = None
+    if method_id is not None:
+        with ctx.db.write() as session:
+            taken = delivery.take_slot(session, method_id=method_id, kind="page", now=now)
+            if isinstance(taken, datetime):
+                # This contact had its messages for the minute: wait, without it counting
+                # as a failed attempt (a page storm is not the contact's fault).
+                notices.defer(ctx, session, due_at=taken)
+                return
+            slot = taken
     try:
         AppriseNotifier().send(contact, message)
     except DeliveryError as exc:
         error = exc.message[:MAX_ERROR_CHARS]
         if not exc.permanent and ctx.task.attempts < backoff.MAX_ATTEMPTS:
             with ctx.db.write() as session:
+                delivery.give_back_slot(session, slot)
                 _count_attempt(session, page_id, error)
             raise  # the runner tries again with backoff
         now = ctx.clock.now()
         with ctx.db.write() as session:
+            delivery.give_back_slot(session, slot)
             if _count_attempt(session, page_id, error, state=PageState.FAILED):
+                delivery.note_failure(session, method_id=method_id, error=error, now=now)
                 record(
                     session,
                     get_incident(session, incident_id),
@@ -320,6 +374,7 @@ def deliver_page(ctx: TaskContext) -> None:
             .execution_options(synchronize_session=False)
         )
         if getattr(sent, "rowcount", 0) == 1:
+            delivery.note_success(session, method_id=method_id)
             record(
                 session,
                 get_incident(session, incident_id),

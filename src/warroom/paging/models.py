@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.db.base import Base, UTCDateTime
@@ -16,12 +16,15 @@ class PageState(StrEnum):
 
 
 class Page(Base):
-    """One page: one contact method of one user, for one level of one pass through the
-    incident's escalation policy. The unique key is what makes a page happen once however
-    many engines run the step, or however often it is run again."""
+    """One page: one notification rule (contact method + delay) of one user, for one
+    level of one pass through the incident's escalation policy. The unique key is what
+    makes a page happen once however many engines run the step, or however often it is
+    run again; the same contact at two delays is two pages."""
 
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("incident_id", "loop", "level", "user_id", "contact"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "loop", "level", "user_id", "contact", "delay_minutes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(
@@ -31,7 +34,13 @@ class Page(Base):
     level: Mapped[int] = mapped_column(Integer)  # 0-based index into the policy's levels
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The Apprise URL as it was when paged; it holds secrets, so only redact(contact) is shown.
-    contact: Mapped[str] = mapped_column(String(1000))
+    contact: Mapped[str] = mapped_column(String(2000))
+    # The method it went through (None once the person deleted that method).
+    contact_method_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_methods.id", ondelete="SET NULL"), index=True
+    )
+    # The notification rule's delay after the level paged the person.
+    delay_minutes: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     state: Mapped[PageState] = mapped_column(str_enum(PageState), default=PageState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

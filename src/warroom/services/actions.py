@@ -105,6 +105,8 @@ def do_create_service(
     post_initial_message: bool | None = None,
     mark_component: bool | None = None,
     escalation_policy: str | None = None,
+    ack_timeout_minutes: int | None = None,
+    auto_resolve_minutes: int | None = None,
 ) -> CreatedService:
     _ensure_name_free(session, name)
     _check_responders(session, responders)
@@ -120,6 +122,8 @@ def do_create_service(
         post_initial_message=True if post_initial_message is None else post_initial_message,
         mark_component=True if mark_component is None else mark_component,
         policy=policy,
+        ack_timeout_minutes=ack_timeout_minutes,
+        auto_resolve_minutes=auto_resolve_minutes,
         created_at=now,
     )
     session.add(service)
@@ -128,9 +132,12 @@ def do_create_service(
 
 
 def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Service:
-    """Fields left out (None) stay as they are; `escalation_policy`, when given, is set
-    even to None (which detaches the policy)."""
+    """Fields left out (None) stay as they are; `escalation_policy` and the timeouts,
+    when given, are set even to None (which detaches the policy, turns a timeout off)."""
     service = repository.get_service(session, ref)
+    for timeout in ("ack_timeout_minutes", "auto_resolve_minutes"):
+        if timeout in changes:
+            setattr(service, timeout, changes.pop(timeout))
     if "escalation_policy" in changes:
         policy_name = changes.pop("escalation_policy")
         service.policy = _policy_named(session, policy_name) if policy_name else None

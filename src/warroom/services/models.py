@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
@@ -32,6 +32,11 @@ class Service(Base):
     escalation_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("escalation_policies.id", ondelete="RESTRICT"), index=True
     )
+    # Incident timers, off (None) unless set: an acknowledged incident left without human
+    # activity this long is re-triggered; an incident still triggered or acknowledged
+    # this long after it triggered is resolved by warroom.
+    ack_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
+    auto_resolve_minutes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     policy: Mapped[EscalationPolicy | None] = relationship(lazy="selectin")

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 
 from warroom.domain.alerts import Matcher, MatchOp, SeverityRule
 from warroom.domain.severity import Severity
+from warroom.domain.timers import MAX_TIMEOUT_MINUTES
 from warroom.escalation.schemas import PolicyName
 from warroom.schemas import Handle, In, Out
 from warroom.services.models import IntegrationKey, Service
@@ -15,6 +16,8 @@ ServiceName = Annotated[
 ]
 Component = Annotated[str, StringConstraints(max_length=100)]
 Short = Annotated[str, StringConstraints(max_length=500)]
+# Whole minutes, from one minute to a week.
+TimeoutMinutes = Annotated[int, Field(ge=1, le=MAX_TIMEOUT_MINUTES)]
 
 
 # A group that is itself repeated and contains a repetition, like (a+)+ or (\w*)*: the
@@ -74,6 +77,16 @@ class _ServiceFields(In):
         default=None,
         description="the escalation policy's name; in a PATCH, null detaches the policy",
     )
+    ack_timeout_minutes: TimeoutMinutes | None = Field(
+        default=None,
+        description="re-trigger an acknowledged incident (and page level 1 again) after "
+        "this many minutes without human activity; absent or null: off",
+    )
+    auto_resolve_minutes: TimeoutMinutes | None = Field(
+        default=None,
+        description="resolve an incident still triggered or acknowledged this many minutes "
+        "after it triggered; absent or null: off",
+    )
 
 
 class ServiceIn(_ServiceFields):
@@ -96,6 +109,8 @@ class ServiceOut(Out):
     post_initial_message: bool
     mark_component: bool
     escalation_policy: str | None = None
+    ack_timeout_minutes: int | None = None
+    auto_resolve_minutes: int | None = None
     # Only in the answer to creating the service: its first integration key, shown once.
     integration_key: str | None = None
     created_at: datetime

@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from warroom.errors import Conflict, Forbidden, NotFound
 from warroom.users import repository
-from warroom.users.models import ApiToken, User, UserRole
+from warroom.users.contact_actions import do_add_contact_method
+from warroom.users.models import DEFAULT_THROTTLE_PER_MINUTE, ApiToken, User, UserRole
 from warroom.users.security import hash_token, new_token
 
 # How stale `last_used_at` may get: recording every use would turn each read into a write.
@@ -42,6 +43,7 @@ def do_create_user(
     role: UserRole = UserRole.RESPONDER,
     contacts: list[str] | None = None,
     now: datetime,
+    throttle_per_minute: int = DEFAULT_THROTTLE_PER_MINUTE,
 ) -> User:
     if repository.find_user(session, handle) is not None:
         raise Conflict(f"a user with handle '{handle}' already exists")
@@ -51,11 +53,20 @@ def do_create_user(
         email=email,
         time_zone=time_zone,
         role=role,
-        contacts=contacts or [],
         created_at=now,
     )
     session.add(user)
     session.flush()
+    # Each contact is a method paged at once: what a bare list of URLs has always meant.
+    for url in dict.fromkeys(c.strip() for c in contacts or [] if c.strip()):
+        do_add_contact_method(
+            session,
+            user=user,
+            url=url,
+            now=now,
+            delay_minutes=0.0,
+            throttle_per_minute=throttle_per_minute,
+        )
     return user
 
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
@@ -30,10 +30,87 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.RESPONDER)
-    contacts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Low-urgency pages wait for these ("HH:MM", local to `time_zone`); None: any time.
+    waking_hours_start: Mapped[str | None] = mapped_column(String(5))
+    waking_hours_end: Mapped[str | None] = mapped_column(String(5))
     # Chat identities for incident rooms: {"slack": "U012AB3CD", "matrix": "@ann:example.org"}
     chat_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    contact_methods: Mapped[list["ContactMethod"]] = relationship(
+        back_populates="user",
+        order_by="ContactMethod.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    notification_rules: Mapped[list["NotificationRule"]] = relationship(
+        order_by="NotificationRule.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def contacts(self) -> list[str]:
+        """Every contact method's Apprise URL (the shape `POST /users` takes)."""
+        return [method.url for method in self.contact_methods]
+
+
+DEFAULT_THROTTLE_PER_MINUTE = 5
+
+
+class ContactMethod(Base):
+    """One way to reach a person: an Apprise URL (it often carries credentials, so only
+    its owner and admins ever see it; everyone else gets `redact(url)`)."""
+
+    __tablename__ = "contact_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the person followed the link of a test message; cleared when the URL changes.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last delivery that failed for good (cleared by the next one that goes out).
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    throttle_per_minute: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_THROTTLE_PER_MINUTE, server_default="5"
+    )
+
+    user: Mapped[User] = relationship(back_populates="contact_methods")
+
+
+class NotificationRule(Base):
+    """Notify through one contact method `delay_minutes` after the person is paged."""
+
+    __tablename__ = "notification_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_method_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_methods.id", ondelete="CASCADE"), index=True
+    )
+    delay_minutes: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer)
+
+    contact_method: Mapped[ContactMethod] = relationship(lazy="joined")
+
+
+class Delivery(Base):
+    """A message that went (or is going) out through a contact method: what per-contact
+    throttling counts. A slot is taken before sending and given back if the send fails."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_method_sent", "contact_method_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_method_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_methods.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # "page" or the notice's kind
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):

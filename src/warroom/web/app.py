@@ -16,6 +16,7 @@ from warroom.integrations import api as integrations_api
 from warroom.integrations import monitoring_api
 from warroom.integrations.keys import KeyResolver, RateLimiter
 from warroom.oncall import api as oncall_api
+from warroom.paging import api as paging_api
 from warroom.services import api as services_api
 from warroom.settings import Settings, get_settings
 from warroom.users import api as users_api
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(users_api.router)
     app.include_router(services_api.router)
     app.include_router(incidents_api.router)
+    app.include_router(paging_api.router)
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
     app.include_router(escalation_api.router)

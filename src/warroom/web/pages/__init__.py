@@ -5,14 +5,20 @@ read through repositories and the API's own output shapes."""
 
 from fastapi import APIRouter
 
+from warroom.users import pages as user_pages
 from warroom.web.pages import ack, alerts, incident_actions, incidents, services, session
+from warroom.web.pages import escalation as escalation_pages
+from warroom.web.pages import schedules as schedule_pages
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
 router.include_router(incidents.router)
 router.include_router(incident_actions.router)
+router.include_router(escalation_pages.router)
 router.include_router(alerts.router)
 router.include_router(services.router)
 router.include_router(ack.router)
+router.include_router(user_pages.router)
+router.include_router(schedule_pages.router)
 
 __all__ = ["router"]

@@ -63,7 +63,7 @@ def _answered(incident: Incident) -> str | None:
         return "is closed"
     if incident.status is Status.RESOLVED:
         return "is already resolved"
-    if incident.acknowledged_at is not None or incident.status is not Status.TRIGGERED:
+    if incident.acknowledged_now or incident.status is not Status.TRIGGERED:
         return "is already acknowledged"
     return None
 

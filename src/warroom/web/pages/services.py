@@ -20,6 +20,7 @@ from warroom.alerts.repository import page_alerts
 from warroom.alerts.schemas import AlertOut
 from warroom.domain.alerts import MatchOp
 from warroom.domain.lifecycle import OPEN_STATUSES
+from warroom.domain.timers import MAX_TIMEOUT_MINUTES
 from warroom.errors import Invalid
 from warroom.incidents.repository import IncidentFilter, list_incidents
 from warroom.services import actions, repository
@@ -67,6 +68,7 @@ NOTICES: Mapping[str, str] = {
     "silence": "Silence created: matching alerts are kept but open no incident.",
     "silence-expired": "Silence expired.",
     "key-revoked": "Integration key revoked: monitoring using it is refused from now on.",
+    "timers": "Incident timers saved.",
 }
 
 
@@ -452,6 +454,44 @@ def expire_silence(
         actions.do_expire_silence(session, service=service, silence_id=silence_id, now=now)
 
     return _act(request, ctx, who, ref, change, done="silence-expired", anchor="#silences")
+
+
+def timeout_of(text: str, what: str) -> int | None:
+    """A timer box: empty is off, otherwise whole minutes from 1 to a week."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TIMEOUT_MINUTES:
+        raise Invalid(
+            f"{what} must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES} "
+            "(a week), or empty to turn it off"
+        )
+    return int(text)
+
+
+@router.post("/{ref}/timers")
+def set_timers(
+    request: Request,
+    ctx: PageCtx,
+    who: AdminWriter,
+    ref: ServiceRef,
+    ack_timeout_minutes: Short = "",
+    auto_resolve_minutes: Short = "",
+) -> Response:
+    form = {
+        "ack_timeout_minutes": ack_timeout_minutes,
+        "auto_resolve_minutes": auto_resolve_minutes,
+    }
+
+    def change(session: Session, service: Service, now: datetime) -> None:
+        actions.do_update_service(
+            session,
+            ref=service.id,
+            ack_timeout_minutes=timeout_of(ack_timeout_minutes, "The acknowledgement timeout"),
+            auto_resolve_minutes=timeout_of(auto_resolve_minutes, "The auto-resolve timeout"),
+        )
+
+    return _act(request, ctx, who, ref, change, done="timers", form=form, anchor="#timers")
 
 
 # --- integration keys (admins) -------------------------------------------------------

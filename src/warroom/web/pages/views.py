@@ -21,6 +21,7 @@ from warroom.incidents.schemas import ChecklistOut, IncidentOut, UpdateOut
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
 from warroom.web.pages.base import PageUser, render
+from warroom.web.pages.escalation_view import escalation_controls
 from warroom.web.pages.timeline import describe
 
 # Success messages a redirect names by key, so no text from the URL reaches the page.
@@ -36,6 +37,8 @@ NOTICES: Mapping[str, str] = {
     "resolved": "Incident resolved.",
     "closed": "Incident closed.",
     "reopened": "Incident reopened: it is back in investigation.",
+    "escalated": "Escalation requested: the engine pages that level now.",
+    "paged": "Page requested: the engine pages them now.",
 }
 
 
@@ -128,6 +131,7 @@ def incident_page(
         timeline = [describe(e) for e in repository.list_timeline(session, incident_id)]
         updates = [UpdateOut.of(u) for u in repository.list_updates(session, incident_id)]
         people = [(u.handle, u.name) for u in list_users(session)]
+        escalation = escalation_controls(session, incident)
         alerts = [AlertOut.of(a) for a in alerts_of_incident(session, incident_id)]
         room_url = incident.room_url
         url = ctx.settings.status_page_url
@@ -157,6 +161,7 @@ def incident_page(
         timeline=timeline,
         updates=updates,
         people=people,
+        escalation=escalation,
         alerts=alerts,
         room_url=room_url,
         roles=[str(r) for r in Role],
