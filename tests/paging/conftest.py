@@ -114,6 +114,15 @@ class World:
         """Who the receiver heard about, in order (its paths name the users)."""
         return [path.lstrip("/") for path, _ in self.receiver.requests]
 
+    def paged_for_incident(self, title: str = "Checkout is failing") -> list[str]:
+        """Who was paged for the (SEV-1) incident with this title, in order: other notices,
+        such as a missed response target, reach the same receivers and are left out."""
+        return [
+            path.lstrip("/")
+            for path, body in self.receiver.requests
+            if body["title"] == f"[SEV-1] {title}"
+        ]
+
     def pages(self, incident_id: int | None = None) -> list[tuple[int, int, str, str]]:
         """(loop, level, user, state) per page row, oldest first."""
         query = select(Page.loop, Page.level, User.handle, Page.state).join(

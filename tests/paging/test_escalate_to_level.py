@@ -23,16 +23,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:Deprecati
 DEMO = [(5, [{"user": "a"}]), (10, [{"user": "b"}]), (15, [{"user": "c"}])]
 
 
-def paged(world: World) -> list[str]:
-    """Who was paged for the incident, in order (other notices, such as a missed response
-    target, reach the same receivers and are left out)."""
-    return [
-        path.lstrip("/")
-        for path, body in world.receiver.requests
-        if body["title"] == "[SEV-1] Checkout is failing"
-    ]
-
-
 @pytest.fixture
 def demo(world: World) -> World:
     world.users("a", "b", "c")
@@ -58,11 +48,11 @@ def test_it_pages_the_named_level_now_and_goes_on_from_it(
     demo.at(1, t)
     assert escalate(app_client, people, incident, 3) == 200
     demo.run()
-    assert paged(demo) == ["a", "c"]  # level 3 at +1; level 2 jumped over
+    assert demo.paged_for_incident() == ["a", "c"]  # level 3 at +1; level 2 jumped over
     demo.at(5, t)  # level 2 of the old plan was due now: cancelled
-    assert paged(demo) == ["a", "c"]
+    assert demo.paged_for_incident() == ["a", "c"]
     demo.at(120, t)  # level 3 was the last and the policy does not repeat
-    assert paged(demo) == ["a", "c"]
+    assert demo.paged_for_incident() == ["a", "c"]
 
     [manual] = [e for e in events(demo.db, incident, EventType.ESCALATED) if e.get("manual")]
     assert manual["level"] == 3
@@ -76,18 +66,18 @@ def test_it_pages_a_level_already_paged_again_and_re_bases_the_rest(
     incident = demo.declare()
     demo.run()
     demo.at(6, t)
-    assert paged(demo) == ["a", "b"]
+    assert demo.paged_for_incident() == ["a", "b"]
     assert escalate(app_client, people, incident, 1) == 200
     demo.run()
-    assert paged(demo) == ["a", "b", "a"]
+    assert demo.paged_for_incident() == ["a", "b", "a"]
     demo.at(10.9, t)
-    assert paged(demo) == ["a", "b", "a"]
+    assert demo.paged_for_incident() == ["a", "b", "a"]
     demo.at(11, t)  # level 2 five minutes after the jump, not at +15 (old level 3)
-    assert paged(demo) == ["a", "b", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b"]
     demo.at(15, t)
-    assert paged(demo) == ["a", "b", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b"]
     demo.at(21, t)
-    assert paged(demo) == ["a", "b", "a", "b", "c"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b", "c"]
     assert [(loop, level, user) for loop, level, user, _ in demo.pages(incident)] == [
         (1, 0, "a"),
         (1, 1, "b"),
@@ -104,13 +94,13 @@ def test_it_wakes_the_director_after_the_policy_ran_out(
     incident = demo.declare()
     demo.run()
     demo.at(60, t)
-    assert paged(demo) == ["a", "b", "c"]
+    assert demo.paged_for_incident() == ["a", "b", "c"]
     # "Next level" has nothing left; a named level still does.
     r = app_client.post(f"/api/v1/incidents/{incident}/escalate", headers=people.responder.headers)
     assert r.status_code == 409
     assert escalate(app_client, people, incident, 3) == 200
     demo.run()
-    assert paged(demo) == ["a", "b", "c", "c"]
+    assert demo.paged_for_incident() == ["a", "b", "c", "c"]
     manual = [e for e in events(demo.db, incident, EventType.ESCALATED) if e.get("manual")]
     assert [(e["level"], e["loop"]) for e in manual] == [(3, 2)]
 
@@ -153,7 +143,7 @@ def test_it_refuses_a_level_the_policy_does_not_have_and_changes_nothing(
     )
     assert zero.status_code == 422
     demo.at(5, t)
-    assert paged(demo) == ["a", "b"]  # the plan went on untouched
+    assert demo.paged_for_incident() == ["a", "b"]  # the plan went on untouched
 
 
 def test_it_refuses_a_viewer_an_acknowledged_or_resolved_incident_and_no_policy(
@@ -191,7 +181,7 @@ def test_it_refuses_a_viewer_an_acknowledged_or_resolved_incident_and_no_policy(
     assert "no escalation policy" in r.json()["detail"]
     demo.clock.set(demo.clock.now() + timedelta(minutes=30))
     demo.run()
-    assert paged(demo) == ["a"]
+    assert demo.paged_for_incident() == ["a"]
 
 
 def test_it_escalates_to_a_chosen_level_from_the_incident_page(
@@ -212,7 +202,7 @@ def test_it_escalates_to_a_chosen_level_from_the_incident_page(
     )
     assert r.status_code == 303, r.text
     demo.run()
-    assert paged(demo) == ["a", "c"]
+    assert demo.paged_for_incident() == ["a", "c"]
     r = app_client.post(
         f"/incidents/{incident}/escalate",
         data={"csrf": csrf.group(1), "level": "9"},
@@ -253,6 +243,6 @@ def test_it_escalates_to_a_level_from_the_command_line(
         get_settings.cache_clear()
     demo.clock.set(datetime.now(UTC))
     demo.run()
-    assert paged(demo) == ["b"]  # level 1 had not been paged yet: jumped over
+    assert demo.paged_for_incident() == ["b"]  # level 1 had not been paged yet: jumped over
     manual = [e for e in events(demo.db, incident, EventType.ESCALATED) if e.get("manual")]
     assert [e["level"] for e in manual] == [2]

@@ -28,16 +28,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:Deprecati
 DEMO = [(5, [{"user": "a"}]), (10, [{"user": "b"}])]
 
 
-def paged(world: World) -> list[str]:
-    """Who was paged for the incident, in order (other notices, such as a missed response
-    target, reach the same receivers and are left out)."""
-    return [
-        path.lstrip("/")
-        for path, body in world.receiver.requests
-        if body["title"] == "[SEV-1] Checkout is failing"
-    ]
-
-
 @pytest.fixture
 def demo(world: World) -> World:
     world.users("a", "b", "dba")
@@ -66,10 +56,10 @@ def test_it_pages_a_person_outside_the_policy_at_once(
     assert body["paged"] == ["dba"]
     assert body["request"] == 1
     demo.run()
-    assert paged(demo) == ["a", "dba"]
+    assert demo.paged_for_incident() == ["a", "dba"]
     # The policy goes on as planned beside it.
     demo.at(5, t)
-    assert paged(demo) == ["a", "dba", "b"]
+    assert demo.paged_for_incident() == ["a", "dba", "b"]
 
     [requested] = events(demo.db, incident, EventType.PAGE_REQUESTED)
     assert requested["user"] == "dba"
@@ -89,7 +79,7 @@ def test_it_pages_after_an_acknowledgement_and_even_if_one_comes_before_delivery
     demo.ack(incident)
     assert page(app_client, people, incident, user="dba")[0] == 202
     demo.run()
-    assert paged(demo) == ["a", "dba"]
+    assert demo.paged_for_incident() == ["a", "dba"]
 
     # Asked for while nobody held it, then acknowledged before the engine sent it: the
     # acknowledgement stops the policy, not the call for an expert.
@@ -97,7 +87,7 @@ def test_it_pages_after_an_acknowledgement_and_even_if_one_comes_before_delivery
     assert page(app_client, people, other, user="b")[0] == 202
     demo.ack(other)
     demo.run()
-    assert paged(demo) == ["a", "dba", "b"]
+    assert demo.paged_for_incident() == ["a", "dba", "b"]
     # The policy's own first step of that incident was cancelled by the acknowledgement.
     assert demo.pages(other) == [(0, 0, "b", "sent")]
 
@@ -112,7 +102,7 @@ def test_it_pages_once_per_request_and_twice_when_asked_twice(
     assert second["request"] == 2
     demo.run()
     demo.run()
-    assert sorted(paged(demo)) == ["a", "dba", "dba"]
+    assert sorted(demo.paged_for_incident()) == ["a", "dba", "dba"]
     assert sorted((loop, level, user) for loop, level, user, _ in demo.pages(incident)) == [
         (0, 0, "dba"),
         (0, 1, "dba"),
@@ -142,7 +132,7 @@ def test_it_pages_whoever_a_schedule_has_on_call(
     assert body["paged"] == ["dba"]
     assert body["schedule"] == "database"
     demo.run()
-    assert paged(demo) == ["a", "dba"]
+    assert demo.paged_for_incident() == ["a", "dba"]
     [requested] = events(demo.db, incident, EventType.PAGE_REQUESTED)
     assert (requested["schedule"], requested["users"]) == ("database", ["dba"])
 
@@ -169,7 +159,7 @@ def test_it_refuses_when_nobody_is_on_call_and_writes_nothing(
     assert "nobody is on call for schedule 'ended'" in str(body["detail"])
     assert events(demo.db, incident, EventType.PAGE_REQUESTED) == []
     demo.run()
-    assert paged(demo) == ["a"]
+    assert demo.paged_for_incident() == ["a"]
     with demo.db.read() as session:
         assert session.scalars(select(Page).where(Page.loop == 0)).all() == []
 
@@ -193,7 +183,7 @@ def test_it_refuses_bad_requests_and_finished_incidents(
     assert status == 409
     assert "resolved" in str(body["detail"])
     demo.run()
-    assert "dba" not in paged(demo)
+    assert "dba" not in demo.paged_for_incident()
 
 
 def test_it_does_not_send_a_requested_page_once_the_incident_is_resolved(
@@ -210,7 +200,7 @@ def test_it_does_not_send_a_requested_page_once_the_incident_is_resolved(
             now=demo.clock.now(),
         )
     demo.run()
-    assert paged(demo) == []
+    assert demo.paged_for_incident() == []
     assert demo.pages(incident) == [(0, 0, "dba", "cancelled")]
     assert all(task.state is not TaskState.PENDING for task in demo.tasks(incident, DELIVER_PAGE))
 
@@ -236,7 +226,7 @@ def test_it_pages_someone_from_the_incident_page(
     assert r.status_code == 303, r.text
     assert "Page requested" in app_client.get(r.headers["location"]).text
     demo.run()
-    assert paged(demo) == ["a", "dba"]
+    assert demo.paged_for_incident() == ["a", "dba"]
 
     refused = app_client.post(
         f"/incidents/{incident}/page",
@@ -250,7 +240,7 @@ def test_it_pages_someone_from_the_incident_page(
     )
     assert no_csrf.status_code in (400, 403)
     demo.run()
-    assert paged(demo) == ["a", "dba"]
+    assert demo.paged_for_incident() == ["a", "dba"]
 
 
 def test_it_pages_someone_from_the_command_line(
@@ -276,6 +266,6 @@ def test_it_pages_someone_from_the_command_line(
     # The command line runs on the real clock; the engine here on the test's.
     demo.clock.set(datetime.now(UTC))
     demo.run()
-    assert "dba" in paged(demo)
+    assert "dba" in demo.paged_for_incident()
     [requested] = events(demo.db, incident, EventType.PAGE_REQUESTED)
     assert requested["user"] == "dba"

@@ -26,16 +26,6 @@ DEMO = [(5, [{"user": "a"}]), (10, [{"user": "b"}]), (15, [{"user": "c"}])]
 T = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
-def paged(world: World) -> list[str]:
-    """Who was paged for the incident, in order (other notices, such as a missed response
-    target, reach the same receivers and are left out)."""
-    return [
-        path.lstrip("/")
-        for path, body in world.receiver.requests
-        if body["title"] == "[SEV-1] Checkout is failing"
-    ]
-
-
 @pytest.fixture
 def demo(world: World) -> World:
     world.users("a", "b", "c")
@@ -60,23 +50,23 @@ def test_it_pages_level_1_again_at_once_and_level_2_a_delay_after_the_restart(
     incident = demo.declare()
     demo.run()
     demo.at(5, t)
-    assert paged(demo) == ["a", "b"]
+    assert demo.paged_for_incident() == ["a", "b"]
 
     demo.at(8, t)
     restart(demo, incident)
     demo.run()
-    assert paged(demo) == ["a", "b", "a"]  # level 1 again, at once
+    assert demo.paged_for_incident() == ["a", "b", "a"]  # level 1 again, at once
 
     demo.at(12.9, t)  # the old run's level 3 (+15) and the new level 2 (+13) are not due
-    assert paged(demo) == ["a", "b", "a"]
+    assert demo.paged_for_incident() == ["a", "b", "a"]
     demo.at(13, t)
-    assert paged(demo) == ["a", "b", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b"]
     demo.at(15, t)  # the old run's level 3 was cancelled
-    assert paged(demo) == ["a", "b", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b"]
     demo.at(23, t)
-    assert paged(demo) == ["a", "b", "a", "b", "c"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b", "c"]
     demo.at(120, t)
-    assert paged(demo) == ["a", "b", "a", "b", "c"]
+    assert demo.paged_for_incident() == ["a", "b", "a", "b", "c"]
 
     # Earlier pages stay as history; the new run counts its loop on from the old one's.
     assert demo.pages(incident) == [
@@ -99,15 +89,15 @@ def test_it_cancels_the_pending_level_and_pages_after_an_acknowledgement_timed_o
     demo.at(2, t)
     demo.ack(incident)
     demo.at(30, t)
-    assert paged(demo) == ["a"]
+    assert demo.paged_for_incident() == ["a"]
 
     restart(demo, incident, retrigger=True)
     demo.run()
-    assert paged(demo) == ["a", "a"]
+    assert demo.paged_for_incident() == ["a", "a"]
     demo.at(34.9, t)
-    assert paged(demo) == ["a", "a"]
+    assert demo.paged_for_incident() == ["a", "a"]
     demo.at(35, t)
-    assert paged(demo) == ["a", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "a", "b"]
     # The due times come from the restart, not from when each step ran.
     due = [task.due_at for task in demo.tasks(incident, ESCALATE)]
     assert due[-3:] == [t + timedelta(minutes=m) for m in (30, 35, 45)]
@@ -121,9 +111,9 @@ def test_it_leaves_the_old_runs_pending_level_unpaged(demo: World) -> None:
     restart(demo, incident)  # level 2 of the first run was due at +5
     demo.run()
     demo.at(5, t)
-    assert paged(demo) == ["a", "a"]
+    assert demo.paged_for_incident() == ["a", "a"]
     demo.at(7, t)  # the new run's level 2: the restart (+2) plus 5 minutes
-    assert paged(demo) == ["a", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "a", "b"]
     old_level2 = demo.tasks(incident, ESCALATE)[1]
     assert old_level2.state is TaskState.CANCELLED
 
@@ -143,10 +133,13 @@ def test_it_does_not_let_a_step_already_claimed_by_an_engine_page_after_a_restar
     restart(demo, incident)
     engine._run(claimed)  # the engine runs the step it claimed, after the restart
     demo.run()
-    assert paged(demo) == ["a", "a"]  # only the new run's level 1; nobody on old level 2
+    assert demo.paged_for_incident() == [
+        "a",
+        "a",
+    ]  # only the new run's level 1; nobody on old level 2
     assert demo.tasks(incident, ESCALATE)[1].state is TaskState.CANCELLED
     demo.at(10, t)
-    assert paged(demo) == ["a", "a", "b"]
+    assert demo.paged_for_incident() == ["a", "a", "b"]
 
 
 def test_it_does_nothing_visible_for_an_incident_without_a_policy(world: World) -> None:
@@ -159,7 +152,7 @@ def test_it_does_nothing_visible_for_an_incident_without_a_policy(world: World) 
     incident = world.declare(service="search")
     restart(world, incident)
     world.run()
-    assert paged(world) == []
+    assert world.paged_for_incident() == []
     assert events(world.db, incident, EventType.ESCALATED) == []
 
 

@@ -34,7 +34,9 @@ S = Status
 # work has started those are facts (it fired, someone took it), not a stage of work.
 TRANSITIONS: Mapping[Status, tuple[Status, ...]] = {
     S.TRIGGERED: (S.ACKNOWLEDGED, S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
-    S.ACKNOWLEDGED: (S.TRIGGERED, S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
+    # Forward moves first: lists (the page's status menu, the 409's `allowed`) offer the
+    # usual next step before handing the incident back.
+    S.ACKNOWLEDGED: (S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED, S.TRIGGERED),
     S.INVESTIGATING: (S.IDENTIFIED, S.MONITORING, S.RESOLVED),
     S.IDENTIFIED: (S.INVESTIGATING, S.MONITORING, S.RESOLVED),
     S.MONITORING: (S.INVESTIGATING, S.IDENTIFIED, S.RESOLVED),

@@ -43,8 +43,11 @@ def present(user: User, who: Principal) -> UserOut:
     return UserOut.of(user, private=is_private_to(user, who))
 
 
-def _may_change(user: User, who: Principal) -> None:
+def _changeable(session: Session, handle: str, who: Principal) -> User:
+    """The user `handle` names (NotFound if none), if `who` may change how they are paged."""
+    user = repository.get_user(session, handle)
     _check_owner(user.handle, who)
+    return user
 
 
 def _check_owner(handle: str, who: Principal) -> None:
@@ -140,8 +143,7 @@ def update_user(handle: Handle, body: UserPatch, who: Owner, ctx: Ctx) -> UserOu
     """Name, time zone and waking hours (`{"start": "08:00", "end": "22:00"}` in the
     user's zone, or null: SEV-3/SEV-4 pages then go out at any hour)."""
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         waking: tuple[str, str] | Literal["keep"] | None = "keep"
         if "waking_hours" in body.model_fields_set:
             hours = body.waking_hours
@@ -175,8 +177,7 @@ def add_contact_method(
     handle: Handle, body: ContactMethodIn, who: Owner, ctx: Ctx
 ) -> ContactMethodOut:
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         method = contact_actions.do_add_contact_method(
             session,
             user=user,
@@ -194,8 +195,7 @@ def update_contact_method(
     handle: Handle, method_id: MethodId, body: ContactMethodPatch, who: Owner, ctx: Ctx
 ) -> ContactMethodOut:
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         method = contact_actions.do_update_contact_method(
             session,
             user=user,
@@ -211,8 +211,7 @@ def update_contact_method(
 def delete_contact_method(handle: Handle, method_id: MethodId, who: Owner, ctx: Ctx) -> None:
     """The method and its notification rules go; pages already sent keep their history."""
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         contact_actions.do_delete_contact_method(session, user=user, method_id=method_id)
 
 
@@ -228,8 +227,7 @@ def test_contact_method(
     now = ctx.clock.now()
     key = ack_links.signing_key(ctx.db, ctx.settings, now=now)
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         method = contacts.get_contact_method(session, user, method_id)
         notices.send_test_page(
             session, user=user, method=method, key=key, base_url=ctx.settings.base_url, now=now
@@ -267,8 +265,7 @@ def set_notification_rules(
     """Replace the rules: `[{"contact_method": id, "delay_minutes": 0}, …]`. An empty list
     pages every method at once."""
     with ctx.db.write() as session:
-        user = repository.get_user(session, handle)
-        _may_change(user, who)
+        user = _changeable(session, handle, who)
         contact_actions.do_set_notification_rules(
             session,
             user=user,

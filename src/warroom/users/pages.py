@@ -10,9 +10,10 @@ and the only credential is the signed, expiring token in the URL."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -24,24 +25,14 @@ from warroom.users import contact_actions, contacts, repository, verify_links
 from warroom.users.models import User
 from warroom.users.schemas import ContactMethodOut
 from warroom.web.context import AppContext
-from warroom.web.errors import REFUSALS
-from warroom.web.pages.base import (
-    PageCtx,
-    PageRoute,
-    PageUser,
-    SignedIn,
-    Writer,
-    error_of,
-    redirect,
-    render,
-)
+from warroom.web.pages.base import PageCtx, PageRoute, PageUser, SignedIn, Writer, redirect, render
+from warroom.web.pages.forms import ItemId, Ok, Short, submit
 
 router = APIRouter(route_class=PageRoute)
 
 HandleRef = Annotated[str, Path(min_length=1, max_length=64)]
-MethodId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MethodId = ItemId
 Token = Annotated[str, Path(max_length=200)]
-Short = Annotated[str, Form(max_length=100)]
 
 NOTICES: Mapping[str, str] = {
     "added": "Contact method added.",
@@ -110,7 +101,7 @@ def user_page(
     ctx: PageCtx,
     who: SignedIn,
     handle: HandleRef,
-    ok: Annotated[str, Query(max_length=100)] = "",
+    ok: Ok = "",
 ) -> Response:
     return profile_page(request, ctx, who, handle, notice=NOTICES.get(ok))
 
@@ -126,16 +117,14 @@ Change = Callable[[Session, User], object]
 def _act(
     request: Request, ctx: AppContext, who: PageUser, handle: str, change: Change, *, done: str
 ) -> Response:
-    try:
-        with ctx.db.write() as session:
-            user = repository.get_user(session, handle)
-            if not _private(user, who):
-                raise Forbidden(f"only @{user.handle} or an admin can change how they are paged")
-            change(session, user)
-    except REFUSALS as exc:
-        status_code, message = error_of(exc)
-        return profile_page(request, ctx, who, handle, error=message, status_code=status_code)
-    return redirect(f"/users/{handle}?ok={done}")
+    def write(session: Session) -> str:
+        user = repository.get_user(session, handle)
+        if not _private(user, who):
+            raise Forbidden(f"only @{user.handle} or an admin can change how they are paged")
+        change(session, user)
+        return f"/users/{handle}?ok={done}"
+
+    return submit(ctx, write, partial(profile_page, request, ctx, who, handle))
 
 
 @router.post("/users/{handle}/contact-methods")

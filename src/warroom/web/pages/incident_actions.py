@@ -4,6 +4,7 @@ the reason, the right 4xx status and what the person typed."""
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -16,15 +17,14 @@ from warroom.errors import NotFound
 from warroom.incidents import actions
 from warroom.incidents.schemas import IncidentId, NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
 from warroom.web.context import AppContext
-from warroom.web.errors import REFUSALS
-from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer, error_of, redirect
+from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer
+from warroom.web.pages.forms import Short, submit
 from warroom.web.pages.views import incident_page
 
 router = APIRouter(prefix="/incidents/{incident_id}", route_class=PageRoute)
 
 
 Field = Annotated[str, Form(max_length=20_000)]
-Short = Annotated[str, Form(max_length=100)]
 Change = Callable[[Session, datetime], object]
 
 
@@ -41,24 +41,15 @@ def _act(
     anchor: str = "",
 ) -> Response:
     now = ctx.clock.now()
-    try:
-        with ctx.db.write() as session:
-            change(session, now)
-    except REFUSALS as exc:
-        status_code, message = error_of(exc)
-        # When the incident itself is missing, rendering raises NotFound again and the
-        # route answers with a plain 404 page.
-        return incident_page(
-            request,
-            ctx,
-            who,
-            incident_id,
-            compose=compose,
-            error=message,
-            status_code=status_code,
-            form=form,
-        )
-    return redirect(f"/incidents/{incident_id}?ok={done}{anchor}")
+
+    def write(session: Session) -> str:
+        change(session, now)
+        return f"/incidents/{incident_id}?ok={done}{anchor}"
+
+    # When the incident itself is missing, rendering the refusal raises NotFound again
+    # and the route answers with a plain 404 page.
+    refused = partial(incident_page, request, ctx, who, incident_id, compose=compose, form=form)
+    return submit(ctx, write, refused)
 
 
 @router.post("/acknowledge")

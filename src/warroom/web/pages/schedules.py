@@ -2,13 +2,13 @@
 of final shifts by day with the coverage gaps marked, overrides, shift swaps and handoff
 notes. Times on these pages are in the schedule's own time zone, as its rotation is."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -20,24 +20,13 @@ from warroom.oncall.models import Schedule, ShiftSwap, SwapState
 from warroom.users.models import User
 from warroom.users.repository import get_user, list_users
 from warroom.web.context import AppContext
-from warroom.web.errors import REFUSALS
-from warroom.web.pages.base import (
-    PageCtx,
-    PageRoute,
-    PageUser,
-    SignedIn,
-    Writer,
-    error_of,
-    redirect,
-    render,
-)
+from warroom.web.pages.base import PageCtx, PageRoute, PageUser, SignedIn, Writer, render
+from warroom.web.pages.forms import ItemId, Ok, RowForms, Short
 from warroom.web.pages.views import version_of
 
 router = APIRouter(prefix="/schedules", route_class=PageRoute)
 
 ScheduleRef = Annotated[str, Path(min_length=1, max_length=100)]
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Short = Annotated[str, Form(max_length=100)]
 DAYS_SHOWN = 14
 # oncall_at looks up to a year either side for where a shift begins and ends.
 REACH = domain.SPAN_LIMIT + timedelta(days=1)
@@ -243,39 +232,14 @@ def schedule_detail(
     ctx: PageCtx,
     who: SignedIn,
     ref: ScheduleRef,
-    ok: Annotated[str, Query(max_length=100)] = "",
+    ok: Ok = "",
 ) -> Response:
     return schedule_page(request, ctx, who, ref, notice=NOTICES.get(ok))
 
 
 # --- forms ---------------------------------------------------------------------------
 
-Change = Callable[[Session, Schedule, datetime], object]
-
-
-def _act(
-    request: Request,
-    ctx: AppContext,
-    who: PageUser,
-    ref: str,
-    change: Change,
-    *,
-    done: str,
-    anchor: str,
-    form: Mapping[str, str] | None = None,
-) -> Response:
-    now = ctx.clock.now()
-    try:
-        with ctx.db.write() as session:
-            schedule = repository.get_schedule(session, ref)
-            schedule_id = schedule.id
-            change(session, schedule, now)
-    except REFUSALS as exc:
-        status_code, message = error_of(exc)
-        return schedule_page(
-            request, ctx, who, ref, error=message, status_code=status_code, form=form
-        )
-    return redirect(f"/schedules/{schedule_id}?ok={done}{anchor}")
+_act = RowForms[Schedule]("/schedules", repository.get_schedule, schedule_page).act
 
 
 def local_time(text: str, *, what: str) -> datetime:

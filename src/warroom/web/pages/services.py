@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -37,16 +37,14 @@ from warroom.web.pages.base import (
     SignedIn,
     Writer,
     error_of,
-    redirect,
     render,
 )
+from warroom.web.pages.forms import ItemId, Ok, RowForms, Short
 from warroom.web.pages.views import version_of
 
 router = APIRouter(prefix="/services", route_class=PageRoute)
 
 ServiceRef = Annotated[str, Path(min_length=1, max_length=100)]
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Short = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=10_000)]
 
 RECENT_ALERTS = 10
@@ -282,7 +280,7 @@ def service_detail(
     ctx: PageCtx,
     who: SignedIn,
     ref: ServiceRef,
-    ok: Annotated[str, Query(max_length=100)] = "",
+    ok: Ok = "",
 ) -> Response:
     return service_page(request, ctx, who, ref, notice=NOTICES.get(ok))
 
@@ -290,32 +288,7 @@ def service_detail(
 # --- forms ---------------------------------------------------------------------------
 
 
-Change = Callable[[Session, Service, datetime], object]
-
-
-def _act(
-    request: Request,
-    ctx: AppContext,
-    who: PageUser,
-    ref: str,
-    change: Change,
-    *,
-    done: str,
-    form: Mapping[str, str] | None = None,
-    anchor: str = "",
-) -> Response:
-    now = ctx.clock.now()
-    try:
-        with ctx.db.write() as session:
-            service = repository.get_service(session, ref)
-            service_id = service.id
-            change(session, service, now)
-    except REFUSALS as exc:
-        status_code, message = error_of(exc)
-        return service_page(
-            request, ctx, who, ref, error=message, status_code=status_code, form=form
-        )
-    return redirect(f"/services/{service_id}?ok={done}{anchor}")
+_act = RowForms[Service]("/services", repository.get_service, service_page).act
 
 
 def ends_at_of(duration: str, until: str, *, now: datetime, who: PageUser) -> datetime:
