@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, false, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from warroom.db.pagination import Page, paginate
 from warroom.domain.lifecycle import Status
@@ -18,6 +18,29 @@ def get_incident(session: Session, incident_id: int, *, for_update: bool = False
     if for_update:
         # Serialises concurrent actions on one incident (PostgreSQL); SQLite already
         # has a single writer.
+        query = query.with_for_update(of=Incident)
+    incident = session.scalar(query)
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id}")
+    return incident
+
+
+def get_incident_for_paging(
+    session: Session, incident_id: int, *, for_update: bool = False
+) -> Incident:
+    """The incident with its service and the service's escalation policy in one query,
+    for the engine's paging handlers: its roles and checklist are loaded only if read
+    (get_incident loads both every time, a query each)."""
+    query = (
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(
+            lazyload(Incident.roles),
+            lazyload(Incident.checklist),
+            joinedload(Incident.service).joinedload(Service.policy),
+        )
+    )
+    if for_update:
         query = query.with_for_update(of=Incident)
     incident = session.scalar(query)
     if incident is None:

@@ -61,11 +61,9 @@ class AppriseNotifier:
             )
         server.socket_connect_timeout = self.timeout
         server.socket_read_timeout = self.timeout
-
-        bundle = apprise.Apprise(asset=asset)
-        bundle.add(server)
-        for service in bundle:  # exactly one: the URL above
-            _send_one(service, target, message)
+        # The plugin instance is this send's own (it keeps per-instance state); only the
+        # read-only asset is shared.
+        _send_one(server, target, message)
         return Delivery(target=target, ok=True, detail="accepted")
 
 
@@ -102,7 +100,22 @@ def _body(message: Message) -> str:
     return message.body or message.title
 
 
+# One asset per timeout, shared by every send and thread: an AppriseAsset is settings
+# only (set in its constructor; only AppriseConfig, never used here, changes one later),
+# and building one per send costs more than the rest of a local send's setup.
+_assets: dict[float, apprise.AppriseAsset] = {}
+_assets_guard = threading.Lock()
+
+
 def _asset(timeout: float) -> apprise.AppriseAsset:
+    with _assets_guard:
+        asset = _assets.get(timeout)
+        if asset is None:
+            asset = _assets[timeout] = _new_asset(timeout)
+        return asset
+
+
+def _new_asset(timeout: float) -> apprise.AppriseAsset:
     wanted: dict[str, Any] = {
         "storage_mode": "memory",
         "service_timeout": timeout,

@@ -14,15 +14,26 @@ Exactly once, as seen by the person paged:
   that started again (a restart, a jump to a level) plans the same way from its own
   start (`plan_from`, with the base carried in the step's payload) and numbers its loops
   after every earlier one, so its pages never share a key with an earlier run's.
+
+What a page costs (bench/profile_paging.py measures it): one write transaction before the
+send reads the page, its incident's message fields and the stored signing key in one
+query, then either cancels the page (the incident was answered) or takes the contact's
+throttle slot (locking the contact's row); the send happens after that commits; a second
+write transaction marks the page sent (the compare-and-swap above), clears the contact's
+last error, writes PAGE_SENT and completes the task. A step loads its incident with its
+service and policy in one locked query, and inserts its pages with one flush.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from warroom.db.secrets import SIGNING_KEY, AppSecret
 from warroom.domain import escalation as plan_rules
 from warroom.domain import notification
 from warroom.domain import schedule as schedules
@@ -34,9 +45,9 @@ from warroom.engine.models import Task, TaskState
 from warroom.engine.runner import TaskContext
 from warroom.engine.tasks import enqueue
 from warroom.escalation.repository import to_domain as policy_of
-from warroom.incidents.actions import record
+from warroom.incidents.actions import record, record_by_id
 from warroom.incidents.models import Incident
-from warroom.incidents.repository import get_incident
+from warroom.incidents.repository import get_incident_for_paging
 from warroom.notify.apprise import AppriseNotifier
 from warroom.notify.base import DeliveryError, Message, redact
 from warroom.oncall.repository import find_schedule, overrides_between
@@ -44,6 +55,7 @@ from warroom.oncall.repository import to_domain as schedule_of
 from warroom.paging import ack_links, notices
 from warroom.paging.hooks import DELIVER_PAGE, ESCALATE, MANUAL_LOOP, Run, run_of, step_payload
 from warroom.paging.models import Page, PageState
+from warroom.services.models import Service
 from warroom.settings import Settings
 from warroom.users import delivery
 from warroom.users.contacts import planned_rules, waking_hours_of
@@ -62,14 +74,11 @@ class PagingError(Exception):
 
 def answered(incident: Incident) -> bool:
     """Acknowledged (or past it), resolved or closed: nobody more is paged."""
-    return incident.acknowledged_now or incident.status in (
-        Status.RESOLVED,
-        Status.CLOSED,
-    )
+    return incident.acknowledged_now or _over(incident.status)
 
 
-def _over(incident: Incident) -> bool:
-    return incident.status in (Status.RESOLVED, Status.CLOSED)
+def _over(status: Status) -> bool:
+    return status in (Status.RESOLVED, Status.CLOSED)
 
 
 def escalate(ctx: TaskContext) -> None:
@@ -86,8 +95,19 @@ def escalate(ctx: TaskContext) -> None:
     with ctx.db.write() as session:
         # Locked: an acknowledgement in flight either commits first (and this step pages
         # nobody) or waits for this step, then cancels what it enqueued.
-        incident = get_incident(session, incident_id, for_update=True)
-        if session.scalar(select(Task.state).where(Task.id == ctx.task.id)) is TaskState.CANCELLED:
+        incident = get_incident_for_paging(session, incident_id, for_update=True)
+        # This task's state, and whether this step already paged, in one query.
+        found = session.execute(
+            select(Task.state, _paged_query(incident_id, key).exists()).where(
+                Task.id == ctx.task.id
+            )
+        ).one_or_none()
+        state, paged_before = (
+            (found[0], bool(found[1]))
+            if found is not None
+            else (None, _already_paged(session, incident_id, key))
+        )
+        if state is TaskState.CANCELLED:
             # A restart (or a jump to a level) cancelled this step while it waited for the
             # lock: a newer run pages instead. Left cancelled, not marked done.
             ctx.completed = True
@@ -110,7 +130,7 @@ def escalate(ctx: TaskContext) -> None:
         if advanced_us > 0 and key in {step.key for step in steps}:
             # "Escalate now" moved this step, and so every later one, earlier.
             steps = plan_rules.advance(steps, key, timedelta(microseconds=advanced_us))
-        if key not in {step.key for step in steps} or _already_paged(session, incident_id, key):
+        if key not in {step.key for step in steps} or paged_before:
             # The policy changed under the step, or this step already ran and only its
             # completion was lost: either way there is nothing more to do here.
             ctx.complete(session)
@@ -155,19 +175,16 @@ def _replan(steps: list[plan_rules.Step], key: plan_rules.StepKey) -> list[plan_
         return steps  # the policy changed since that level was skipped
 
 
-def _already_paged(session: Session, incident_id: int, key: plan_rules.StepKey) -> bool:
-    return (
-        session.scalar(
-            select(Page.id)
-            .where(
-                Page.incident_id == incident_id,
-                Page.loop == key.loop,
-                Page.level == key.level_index,
-            )
-            .limit(1)
-        )
-        is not None
+def _paged_query(incident_id: int, key: plan_rules.StepKey) -> Select[int]:
+    return select(Page.id).where(
+        Page.incident_id == incident_id,
+        Page.loop == key.loop,
+        Page.level == key.level_index,
     )
+
+
+def _already_paged(session: Session, incident_id: int, key: plan_rules.StepKey) -> bool:
+    return session.scalar(_paged_query(incident_id, key).limit(1)) is not None
 
 
 def _add_pages(
@@ -182,6 +199,7 @@ def _add_pages(
     """One page per (user, notification rule), each due at the step's planned time plus
     the rule's delay, and, for low urgency, not before the person's waking hours. The
     escalation does not wait for any of them: the next level keeps its own due time."""
+    pages: list[tuple[Page, datetime]] = []
     for user in users:
         planned = planned_rules(session, user)
         if not planned:
@@ -199,7 +217,6 @@ def _add_pages(
             continue
         waking = waking_hours_of(user)
         for method, delay in planned:
-            planned_at = due_at + timedelta(minutes=delay)
             page = Page(
                 incident_id=incident.id,
                 loop=key.loop,
@@ -212,21 +229,33 @@ def _add_pages(
                 attempts=0,
                 created_at=now,
             )
-            session.add(page)
-            session.flush()
             # Due at the planned time (the step's, plus the rule's delay), never at when
             # this step happened to run: after downtime, overdue pages go out in the order
             # the plan gave them, interleaved with the steps around them.
-            enqueue(
-                session,
-                kind=DELIVER_PAGE,
-                incident_id=incident.id,
-                payload={"page_id": page.id},
-                due_at=notification.deliver_at(
-                    severity=incident.severity, due_at=planned_at, waking_hours=waking
-                ),
-                now=now,
+            planned_at = due_at + timedelta(minutes=delay)
+            pages.append(
+                (
+                    page,
+                    notification.deliver_at(
+                        severity=incident.severity, due_at=planned_at, waking_hours=waking
+                    ),
+                )
             )
+    if not pages:
+        return
+    # One flush for the step's pages (a single multi-row INSERT … RETURNING where the
+    # database allows it): their tasks need the ids.
+    session.add_all([page for page, _ in pages])
+    session.flush()
+    for page, deliver_at in pages:
+        enqueue(
+            session,
+            kind=DELIVER_PAGE,
+            incident_id=incident.id,
+            payload={"page_id": page.id},
+            due_at=deliver_at,
+            now=now,
+        )
 
 
 def _enqueue_next(
@@ -292,52 +321,132 @@ def _resolve(
     return [by_handle[h] for h in wanted if h in by_handle], missing
 
 
+@dataclass(frozen=True, slots=True)
+class _Paged:
+    """What sending one page needs: the page, its incident's message fields, and the
+    stored signing key (None when WARROOM_SECRET_KEY is set or no key is stored yet)."""
+
+    page_id: int
+    state: PageState
+    loop: int
+    level: int
+    user_id: int
+    handle: str | None
+    contact: str
+    method_id: int | None
+    delay_minutes: float
+    incident_id: int
+    title: str
+    description: str
+    severity: str
+    status: Status
+    acknowledged_at: datetime | None
+    retriggered_at: datetime | None
+    service: str
+    stored_key: str | None
+
+    @property
+    def stop(self) -> bool:
+        """Too late to send: the incident was answered (or, for a page a responder asked
+        for by hand, loop 0, resolved or closed: pulling in an expert is what people do
+        once someone holds it)."""
+        if self.loop == MANUAL_LOOP:
+            return _over(self.status)
+        acknowledged_now = self.acknowledged_at is not None and self.retriggered_at is None
+        return acknowledged_now or _over(self.status)
+
+    def facts(self) -> dict[str, object]:
+        facts: dict[str, object] = {
+            "user": self.handle,
+            "target": redact(self.contact),
+            "level": self.level + 1,
+            "loop": self.loop,
+        }
+        if self.delay_minutes:
+            facts["delay_minutes"] = self.delay_minutes
+        return facts
+
+
+def _load_page(session: Session, page_id: int, *, with_key: bool) -> _Paged | None:
+    """The page and what its message says, in one query (no ORM objects, no related
+    rows the message does not use)."""
+    columns: list[Any] = [
+        Page.id,
+        Page.state,
+        Page.loop,
+        Page.level,
+        Page.user_id,
+        User.handle,
+        Page.contact,
+        Page.contact_method_id,
+        Page.delay_minutes,
+        Incident.id,
+        Incident.title,
+        Incident.description,
+        Incident.severity,
+        Incident.status,
+        Incident.acknowledged_at,
+        Incident.retriggered_at,
+        Service.name,
+    ]
+    if with_key:
+        columns.append(
+            select(AppSecret.value).where(AppSecret.name == SIGNING_KEY).scalar_subquery()
+        )
+    row = session.execute(
+        select(*columns)
+        .select_from(Page)
+        .join(Incident, Incident.id == Page.incident_id)
+        .join(Service, Service.id == Incident.service_id)
+        .outerjoin(User, User.id == Page.user_id)
+        .where(Page.id == page_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    values = tuple(row)
+    return _Paged(*values, *(() if with_key else (None,)))
+
+
 def deliver_page(ctx: TaskContext) -> None:
-    incident_id = _incident_id(ctx)
+    _incident_id(ctx)
     try:
         page_id = int(ctx.task.payload["page_id"])
     except (KeyError, TypeError, ValueError) as exc:
         raise PagingError(f"deliver_page task {ctx.task.id} names no page") from exc
     now = ctx.clock.now()
-    key = ack_links.signing_key(ctx.db, ctx.settings, now=now)
-    with ctx.db.read() as session:
-        page = session.get(Page, page_id)
-        if page is None or page.state is not PageState.PENDING:
-            return  # sent, failed or cancelled already: the runner completes the task
-        incident = get_incident(session, incident_id)
-        # A page a responder asked for by hand (loop 0) goes out after an acknowledgement
-        # too: pulling in an expert is what people do once someone holds it.
-        stop = answered(incident) if page.loop != MANUAL_LOOP else _over(incident)
-        contact = page.contact
-        method_id = page.contact_method_id
-        user = session.get(User, page.user_id)
-        facts: dict[str, object] = {
-            "user": user.handle if user else None,
-            "target": redact(contact),
-            "level": page.level + 1,
-            "loop": page.loop,
-        }
-        if page.delay_minutes:
-            facts["delay_minutes"] = page.delay_minutes
-        token = ack_links.make_token(key, incident_id=incident.id, user_id=page.user_id, now=now)
-        message = _message(incident, ctx.settings, ack_links.ack_url(ctx.settings.base_url, token))
-    if stop:
-        with ctx.db.write() as session:
+    slot: int | None = None
+    # One write transaction before the send: read the page, then cancel it (too late)
+    # or take the contact's throttle slot. The send itself happens after the commit.
+    with ctx.db.write() as session:
+        paged = _load_page(session, page_id, with_key=not ctx.settings.secret_key)
+        if paged is None or paged.state is not PageState.PENDING:
+            # Sent, failed or cancelled already.
+            ctx.complete(session)
+            return
+        if paged.stop:
             _set_page(session, page_id, PageState.PENDING, state=PageState.CANCELLED)
             ctx.complete(session)
-        return
-    slot: int | None = None
-    if method_id is not None:
-        with ctx.db.write() as session:
-            taken = delivery.take_slot(session, method_id=method_id, kind="page", now=now)
+            return
+        if paged.method_id is not None:
+            taken = delivery.take_slot(session, method_id=paged.method_id, kind="page", now=now)
             if isinstance(taken, datetime):
                 # This contact had its messages for the minute: wait, without it counting
                 # as a failed attempt (a page storm is not the contact's fault).
                 notices.defer(ctx, session, due_at=taken)
                 return
             slot = taken
+    incident_id = paged.incident_id
+    method_id = paged.method_id
+    facts = paged.facts()
+    if ctx.settings.secret_key or paged.stored_key is None:
+        # Set in the settings, or not stored yet (the first page ever): as ack_links says.
+        key = ack_links.signing_key(ctx.db, ctx.settings, now=now)
+    else:
+        key = paged.stored_key.encode()
+    token = ack_links.make_token(key, incident_id=incident_id, user_id=paged.user_id, now=now)
+    message = _message(paged, ctx.settings, ack_links.ack_url(ctx.settings.base_url, token))
     try:
-        AppriseNotifier().send(contact, message)
+        AppriseNotifier().send(paged.contact, message)
     except DeliveryError as exc:
         error = exc.message[:MAX_ERROR_CHARS]
         if not exc.permanent and ctx.task.attempts < backoff.MAX_ATTEMPTS:
@@ -350,9 +459,9 @@ def deliver_page(ctx: TaskContext) -> None:
             delivery.give_back_slot(session, slot)
             if _count_attempt(session, page_id, error, state=PageState.FAILED):
                 delivery.note_failure(session, method_id=method_id, error=error, now=now)
-                record(
+                record_by_id(
                     session,
-                    get_incident(session, incident_id),
+                    incident_id,
                     EventType.PAGE_FAILED,
                     actor=SYSTEM_ACTOR,
                     at=now,
@@ -375,13 +484,8 @@ def deliver_page(ctx: TaskContext) -> None:
         )
         if getattr(sent, "rowcount", 0) == 1:
             delivery.note_success(session, method_id=method_id)
-            record(
-                session,
-                get_incident(session, incident_id),
-                EventType.PAGE_SENT,
-                actor=SYSTEM_ACTOR,
-                at=now,
-                **facts,
+            record_by_id(
+                session, incident_id, EventType.PAGE_SENT, actor=SYSTEM_ACTOR, at=now, **facts
             )
         ctx.complete(session)
 
@@ -409,19 +513,19 @@ def _count_attempt(
     )
 
 
-def _message(incident: Incident, settings: Settings, ack_link: str) -> Message:
-    link = f"{settings.base_url.rstrip('/')}/incidents/{incident.id}"
-    summary = incident.description.strip()
-    lines = [f"Service: {incident.service.name}", f"Status: {incident.status}"]
+def _message(paged: _Paged, settings: Settings, ack_link: str) -> Message:
+    link = f"{settings.base_url.rstrip('/')}/incidents/{paged.incident_id}"
+    summary = paged.description.strip()
+    lines = [f"Service: {paged.service}", f"Status: {paged.status}"]
     if summary:
         lines += ["", summary[:1000]]
     lines += ["", link, "", f"Acknowledge (no sign-in needed): {ack_link}"]
     return Message(
-        title=f"[{incident.severity}] {incident.title}",
+        title=f"[{paged.severity}] {paged.title}",
         body="\n".join(lines),
         url=link,
-        incident_id=incident.id,
-        severity=str(incident.severity),
+        incident_id=paged.incident_id,
+        severity=str(paged.severity),
     )
 
 

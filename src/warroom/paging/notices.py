@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
@@ -24,7 +24,7 @@ from warroom.engine.claims import LeaseLost
 from warroom.engine.models import Task
 from warroom.engine.runner import TaskContext
 from warroom.engine.tasks import enqueue
-from warroom.incidents.actions import record
+from warroom.incidents.actions import record_by_id
 from warroom.incidents.models import Incident
 from warroom.notify.apprise import AppriseNotifier
 from warroom.notify.base import DeliveryError, Message, redact
@@ -144,15 +144,15 @@ def deliver_notice(ctx: TaskContext) -> None:
                 delivery.note_failure(
                     session, method_id=method_id, error=exc.message, now=ctx.clock.now()
                 )
-                incident = (
-                    session.get(Incident, ctx.task.incident_id)
+                incident_id = (
+                    session.scalar(select(Incident.id).where(Incident.id == ctx.task.incident_id))
                     if ctx.task.incident_id is not None
                     else None
                 )
-                if incident is not None:
-                    record(
+                if incident_id is not None:
+                    record_by_id(
                         session,
-                        incident,
+                        incident_id,
                         EventType.PAGE_FAILED,
                         actor=SYSTEM_ACTOR,
                         at=ctx.clock.now(),
@@ -163,9 +163,10 @@ def deliver_notice(ctx: TaskContext) -> None:
                         permanent=True,
                     )
         raise  # the runner retries a temporary failure, and fails a permanent one
-    if method_id is not None:
-        with ctx.db.write() as session:
-            delivery.note_success(session, method_id=method_id)
+    with ctx.db.write() as session:
+        # The method works (its last failure cleared) and the task is done, together.
+        delivery.note_success(session, method_id=method_id)
+        ctx.complete(session)
 
 
 TEST = "test"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from warroom.domain import notification as rules
@@ -24,10 +24,12 @@ def take_slot(
     again when the method already had its `throttle_per_minute` messages this minute; or
     None when the method no longer exists. The method's row is locked for the count, so
     engines sending at once cannot both take the last slot."""
-    method = session.scalar(
-        select(ContactMethod).where(ContactMethod.id == method_id).with_for_update()
+    throttle_per_minute = session.scalar(
+        select(ContactMethod.throttle_per_minute)
+        .where(ContactMethod.id == method_id)
+        .with_for_update()
     )
-    if method is None:
+    if throttle_per_minute is None:
         return None
     recent = session.scalars(
         select(Delivery.sent_at).where(
@@ -35,7 +37,7 @@ def take_slot(
             Delivery.sent_at > now - rules.THROTTLE_WINDOW,
         )
     ).all()
-    allowed = rules.throttle(list(recent), now, max(1, method.throttle_per_minute))
+    allowed = rules.throttle(list(recent), now, max(1, throttle_per_minute))
     if allowed > now:
         return allowed
     session.execute(
@@ -43,10 +45,13 @@ def take_slot(
         .where(Delivery.contact_method_id == method_id, Delivery.sent_at < now - KEEP_LOG)
         .execution_options(synchronize_session=False)
     )
-    slot = Delivery(contact_method_id=method_id, kind=kind, sent_at=now)
-    session.add(slot)
-    session.flush()
-    return slot.id
+    # One INSERT … RETURNING, without a unit-of-work flush.
+    slot_id: int = session.execute(
+        insert(Delivery)
+        .values(contact_method_id=method_id, kind=kind, sent_at=now)
+        .returning(Delivery.id)
+    ).scalar_one()
+    return slot_id
 
 
 def give_back_slot(session: Session, slot_id: int | None) -> None:
@@ -67,6 +72,10 @@ def note_failure(session: Session, *, method_id: int | None, error: str, now: da
 
 
 def note_success(session: Session, *, method_id: int | None) -> None:
-    method = session.get(ContactMethod, method_id) if method_id is not None else None
-    if method is not None and method.last_error is not None:
-        method.last_error = None
+    """The method works again: its last failure is cleared (one UPDATE, no read)."""
+    if method_id is not None:
+        session.execute(
+            update(ContactMethod)
+            .where(ContactMethod.id == method_id, ContactMethod.last_error.is_not(None))
+            .values(last_error=None)
+        )
