@@ -11,7 +11,7 @@ from tests.paging.conftest import World
 from warroom.domain.severity import Severity
 from warroom.domain.timeline import EventType
 from warroom.engine.models import TaskState
-from warroom.incidents.actions import do_declare
+from warroom.incidents.actions import do_change_severity, do_declare
 from warroom.paging.hooks import DELIVER_PAGE
 from warroom.paging.notices import notify_user
 from warroom.users import contact_actions
@@ -155,3 +155,40 @@ def test_it_shows_a_permanent_failure_on_the_incident_and_the_contact_method(
         [method] = contact_methods_of(session, get_user(session, "ann").id)
         assert method.last_error
         assert method.last_failed_at == world.clock.now()
+
+
+def test_it_sends_a_held_night_page_at_once_when_the_incident_is_raised_to_sev1(
+    world: World,
+) -> None:
+    # 03:00 in Berlin: the SEV-3 page to Ann waits for 08:00 ...
+    world.clock.set(datetime(2026, 1, 6, 2, 0, tzinfo=UTC))
+    person(world, "ann", [("ann", 0), ("ann-sms", 20)], time_zone="Europe/Berlin")
+    with world.db.write() as session:
+        contact_actions.do_update_user(
+            session,
+            user=get_user(session, "ann"),
+            waking_hours=("08:00", "22:00"),  # type: ignore[arg-type]
+        )
+    world.service([(60, [{"user": "ann"}])])
+    t = world.clock.now()
+    incident = declare(world, Severity.SEV3)
+    world.run()
+    world.at(10, t)
+    assert world.paged() == []
+    # ... until someone raises it to SEV-1 at 03:10: the held page goes out at once, and
+    # the 20-minute rule keeps its own delay instead of also going out now.
+    world.clock.set(t + timedelta(minutes=10))
+    with world.db.write() as session:
+        do_change_severity(
+            session,
+            incident_id=incident,
+            severity=Severity.SEV1,
+            actor="ada",
+            now=world.clock.now(),
+        )
+    world.run()
+    assert world.paged() == ["ann"]
+    world.at(19, t)
+    assert world.paged() == ["ann"]
+    world.at(20, t)
+    assert world.paged() == ["ann", "ann-sms"]

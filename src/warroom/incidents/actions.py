@@ -18,6 +18,7 @@ from warroom.domain.comms import (
 )
 from warroom.domain.components import ComponentStatus
 from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, transition
+from warroom.domain.notification import Urgency, urgency_of
 from warroom.domain.roles import Role
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
@@ -38,7 +39,13 @@ from warroom.incidents.timers import (
     enqueue_response_target,
     enqueue_update_reminder,
 )
-from warroom.paging.hooks import escalate_now, restart_escalation, start_escalation, stop_paging
+from warroom.paging.hooks import (
+    escalate_now,
+    hasten_held_pages,
+    restart_escalation,
+    start_escalation,
+    stop_paging,
+)
 from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.users.repository import get_user
@@ -471,6 +478,9 @@ def do_change_severity(
             **{"from": str(incident.severity), "to": str(severity)},
         )
         incident.severity = severity
+        if urgency_of(severity) is Urgency.HIGH:
+            # Pages held for someone's waking hours were held because it was not urgent.
+            hasten_held_pages(session, incident_id=incident.id, now=now)
         if incident.acknowledged_at is None:
             # Until someone takes it, the target follows the severity: raising it can put
             # the incident past its new target at once. Once acknowledged, whether the

@@ -241,3 +241,35 @@ def next_loop(session: Session, *, incident_id: int) -> int:
         except (TypeError, ValueError):
             continue  # a step that names no loop uses none
     return max(loops) + 1
+
+
+def hasten_held_pages(session: Session, *, incident_id: int, now: datetime) -> int:
+    """The incident became urgent (raised to SEV-1/2): pages held for someone's waking
+    hours go out now, or at their rule's delay if that is still to come. A page's due time
+    without waking hours is when it was created (its step ran) plus its rule's delay. Only
+    deliveries not yet due are moved, and a task not yet due cannot be claimed, so the
+    compare-and-swap on `version` leaves anything already running alone. The number moved."""
+    held = session.execute(
+        select(Task.id, Task.version, Task.due_at, Page.created_at, Page.delay_minutes)
+        .join(Page, Page.id == Task.payload["page_id"].as_integer())
+        .where(
+            Task.incident_id == incident_id,
+            Task.kind == DELIVER_PAGE,
+            Task.state == TaskState.PENDING,
+            Task.due_at > now,
+            Page.state == PageState.PENDING,
+        )
+    ).all()
+    moved = 0
+    for task_id, version, due_at, created_at, delay in held:
+        urgent_at = max(now, created_at + timedelta(minutes=delay or 0))
+        if urgent_at >= due_at:
+            continue  # held by its rule's delay, not by waking hours
+        result = session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.version == version, Task.state == TaskState.PENDING)
+            .values(due_at=urgent_at, version=version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        moved += int(getattr(result, "rowcount", 0) == 1)
+    return moved
