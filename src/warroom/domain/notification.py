@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -127,6 +127,8 @@ class NotificationRule:
 class PlannedDelivery:
     method_id: int
     due_at: datetime
+    # The rule's delay that planned it: a page keeps it in its once-only key.
+    delay_minutes: float = field(default=0.0, compare=False)
 
 
 def deliveries(page_time: datetime, rules: Iterable[NotificationRule]) -> list[PlannedDelivery]:
@@ -141,7 +143,7 @@ def deliveries(page_time: datetime, rules: Iterable[NotificationRule]) -> list[P
         if (rule.method_id, delay) in seen:
             continue
         seen.add((rule.method_id, delay))
-        planned.append(PlannedDelivery(rule.method_id, page_time + delay))
+        planned.append(PlannedDelivery(rule.method_id, page_time + delay, rule.delay_minutes))
     return sorted(planned, key=lambda delivery: delivery.due_at)
 
 

@@ -58,7 +58,7 @@ from warroom.paging.models import Page, PageState
 from warroom.services.models import Service
 from warroom.settings import Settings
 from warroom.users import delivery
-from warroom.users.contacts import planned_rules, waking_hours_of
+from warroom.users.contacts import notification_plan, waking_hours_of
 from warroom.users.models import User
 
 __all__ = ["DELIVER_PAGE", "ESCALATE", "deliver_page", "escalate"]
@@ -201,8 +201,8 @@ def _add_pages(
     escalation does not wait for any of them: the next level keeps its own due time."""
     pages: list[tuple[Page, datetime]] = []
     for user in users:
-        planned = planned_rules(session, user)
-        if not planned:
+        methods, wanted = notification_plan(session, user)
+        if not wanted:
             record(
                 session,
                 incident,
@@ -216,7 +216,8 @@ def _add_pages(
             )
             continue
         waking = waking_hours_of(user)
-        for method, delay in planned:
+        for planned in notification.deliveries(due_at, wanted):
+            method = methods[planned.method_id]
             page = Page(
                 incident_id=incident.id,
                 loop=key.loop,
@@ -224,7 +225,7 @@ def _add_pages(
                 user_id=user.id,
                 contact=method.url,
                 contact_method_id=method.id,
-                delay_minutes=delay,
+                delay_minutes=planned.delay_minutes,
                 state=PageState.PENDING,
                 attempts=0,
                 created_at=now,
@@ -232,12 +233,11 @@ def _add_pages(
             # Due at the planned time (the step's, plus the rule's delay), never at when
             # this step happened to run: after downtime, overdue pages go out in the order
             # the plan gave them, interleaved with the steps around them.
-            planned_at = due_at + timedelta(minutes=delay)
             pages.append(
                 (
                     page,
                     notification.deliver_at(
-                        severity=incident.severity, due_at=planned_at, waking_hours=waking
+                        severity=incident.severity, due_at=planned.due_at, waking_hours=waking
                     ),
                 )
             )

@@ -52,32 +52,30 @@ def verified_user_ids(session: Session, user_ids: Collection[int]) -> set[int]:
     )
 
 
-def planned_rules(session: Session, user: User) -> list[tuple[ContactMethod, float]]:
-    """How `user` is paged: (method, delay in minutes) per rule, each (method, delay) once.
-    Someone with methods but no rules is paged through every method at once."""
+def notification_plan(
+    session: Session, user: User
+) -> tuple[dict[int, ContactMethod], list[rules.NotificationRule]]:
+    """`user`'s contact methods by id, and the rules that page them (for
+    `rules.deliveries`): the stored rules, or, when they set none, every method at once."""
     methods = {m.id: m for m in contact_methods_of(session, user.id)}
-    stored = rules_of(session, user.id)
-    if not stored:
-        return [(method, 0.0) for method in methods.values()]
-    planned: list[tuple[ContactMethod, float]] = []
-    seen: set[tuple[int, float]] = set()
-    for rule in stored:
-        method = methods.get(rule.contact_method_id)
-        if method is None or (method.id, rule.delay_minutes) in seen:
-            continue
-        seen.add((method.id, rule.delay_minutes))
-        planned.append((method, rule.delay_minutes))
-    return planned
+    stored = [
+        rules.NotificationRule(rule.contact_method_id, rule.delay_minutes)
+        for rule in rules_of(session, user.id)
+        if rule.contact_method_id in methods
+    ]
+    return methods, stored or [rules.NotificationRule(method_id, 0.0) for method_id in methods]
 
 
 def first_methods(session: Session, user: User) -> list[ContactMethod]:
     """Where a notice (not a page) goes: the methods of the person's earliest rules (their
     first choice of how to be reached), or every method when they set no rules."""
-    planned = planned_rules(session, user)
-    if not planned:
+    methods, wanted = notification_plan(session, user)
+    if not wanted:
         return []
-    soonest = min(delay for _, delay in planned)
-    return list({m.id: m for m, delay in planned if delay == soonest}.values())
+    soonest = min(rule.delay_minutes for rule in wanted)
+    return [
+        methods[i] for i in dict.fromkeys(r.method_id for r in wanted if r.delay_minutes == soonest)
+    ]
 
 
 def parse_wall_time(text: str) -> time:
