@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     def status_page_url(self) -> str:
         return self.base_url.rstrip("/") + "/status"
 
+    def incident_url(self, incident_id: int) -> str:
+        """The incident's page, for links in messages."""
+        return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
+
     @field_validator("response_targets_minutes")
     @classmethod
     def _every_severity_has_a_target(cls, v: dict[Severity, float]) -> dict[Severity, float]:

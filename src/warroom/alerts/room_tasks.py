@@ -48,7 +48,7 @@ def open_room(ctx: TaskContext) -> None:
     adapter = configured_room_adapter(ctx.settings)
     if adapter is None:
         return  # no chat transport: the incident page is the room
-    incident_id = _incident_id(ctx)
+    incident_id = ctx.incident_id
     with ctx.db.read() as session:
         incident = get_incident(session, incident_id)
         if incident.room_url is not None or incident.status is Status.CLOSED:
@@ -105,7 +105,7 @@ def invite_room(ctx: TaskContext) -> None:
     members = [str(m) for m in payload.get("members") or []]
     failed = adapter.invite(room, members) if members else []
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx))
+        incident = get_incident(session, ctx.incident_id)
         record(
             session,
             incident,
@@ -130,7 +130,7 @@ def post_room_message(ctx: TaskContext) -> None:
     # Stable across retries of this task, so the service can drop a repeat.
     adapter.post(room, text, idempotency_key=f"warroom-task-{ctx.task.id}")
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx))
+        incident = get_incident(session, ctx.incident_id)
         record(
             session,
             incident,
@@ -142,12 +142,6 @@ def post_room_message(ctx: TaskContext) -> None:
             text=text,
         )
         ctx.complete(session)
-
-
-def _incident_id(ctx: TaskContext) -> int:
-    if ctx.task.incident_id is None:
-        raise RoomError(f"{ctx.task.kind} task {ctx.task.id} names no incident", permanent=True)
-    return ctx.task.incident_id
 
 
 def _members(

@@ -79,6 +79,12 @@ def poll_delay(
     return max(floor, min(idle_seconds, until_due))
 
 
+class MalformedTask(Exception):
+    """A task row that names nothing to work on: no run of it can succeed."""
+
+    permanent = True
+
+
 @dataclass
 class TaskContext:
     """What a handler gets: the claimed task, and the engine's database, clock and
@@ -95,6 +101,13 @@ class TaskContext:
     def complete(self, session: Session) -> None:
         mark_done(session, self.task, now=self.clock.now())
         self.completed = True
+
+    @property
+    def incident_id(self) -> int:
+        """The incident the task is about; MalformedTask (permanent) when it names none."""
+        if self.task.incident_id is None:
+            raise MalformedTask(f"{self.task.kind} task {self.task.id} names no incident")
+        return self.task.incident_id
 
 
 Handler = Callable[[TaskContext], None]

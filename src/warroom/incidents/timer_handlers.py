@@ -43,14 +43,8 @@ class TimerError(Exception):
     permanent = True
 
 
-def _incident_id(ctx: TaskContext) -> int:
-    if ctx.task.incident_id is None:
-        raise TimerError(f"{ctx.task.kind} task {ctx.task.id} names no incident")
-    return ctx.task.incident_id
-
-
 def _link(settings: Settings, incident: Incident, suffix: str = "") -> str:
-    return f"{settings.base_url.rstrip('/')}/incidents/{incident.id}{suffix}"
+    return settings.incident_url(incident.id) + suffix
 
 
 def _holder(incident: Incident, role: Role) -> User | None:
@@ -62,7 +56,7 @@ def response_target(ctx: TaskContext) -> None:
     on the timeline (once: `note_breach`) and the incident commander is told."""
     now = ctx.clock.now()
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx), for_update=True)
+        incident = get_incident(session, ctx.incident_id, for_update=True)
         if incident.status in OPEN_STATUSES and note_breach(session, incident, now=now, timed=True):
             _tell_about_breach(session, incident, ctx.settings, now=now)
         ctx.complete(session)
@@ -104,7 +98,7 @@ def update_reminder(ctx: TaskContext) -> None:
         raise TimerError(f"update_reminder task {ctx.task.id} names no update") from exc
     now = ctx.clock.now()
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx), for_update=True)
+        incident = get_incident(session, ctx.incident_id, for_update=True)
         promise = session.get(StakeholderUpdate, update_id)
         latest = session.scalar(
             select(StakeholderUpdate)
@@ -201,7 +195,7 @@ def auto_resolve(ctx: TaskContext) -> None:
         raise TimerError(f"auto_resolve task {ctx.task.id} names no time") from exc
     now = ctx.clock.now()
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx), for_update=True)
+        incident = get_incident(session, ctx.incident_id, for_update=True)
         if incident.auto_resolve_at == at and incident.status in (
             Status.TRIGGERED,
             Status.ACKNOWLEDGED,
@@ -235,7 +229,7 @@ def ack_timeout(ctx: TaskContext) -> None:
     Activity since the timer was set moves it to the last activity plus the timeout."""
     now = ctx.clock.now()
     with ctx.db.write() as session:
-        incident = get_incident(session, _incident_id(ctx), for_update=True)
+        incident = get_incident(session, ctx.incident_id, for_update=True)
         minutes = incident.service.ack_timeout_minutes
         if not minutes or incident.status is not Status.ACKNOWLEDGED:
             ctx.complete(session)

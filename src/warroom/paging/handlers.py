@@ -82,7 +82,7 @@ def _over(status: Status) -> bool:
 
 
 def escalate(ctx: TaskContext) -> None:
-    incident_id = _incident_id(ctx)
+    incident_id = ctx.incident_id
     payload = ctx.task.payload
     try:
         key = plan_rules.StepKey(int(payload["loop"]), int(payload["level"]))
@@ -408,7 +408,7 @@ def _load_page(session: Session, page_id: int, *, with_key: bool) -> _Paged | No
 
 
 def deliver_page(ctx: TaskContext) -> None:
-    _incident_id(ctx)
+    _ = ctx.incident_id  # a page task without its incident fails for good, as before
     try:
         page_id = int(ctx.task.payload["page_id"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -514,7 +514,7 @@ def _count_attempt(
 
 
 def _message(paged: _Paged, settings: Settings, ack_link: str) -> Message:
-    link = f"{settings.base_url.rstrip('/')}/incidents/{paged.incident_id}"
+    link = settings.incident_url(paged.incident_id)
     summary = paged.description.strip()
     lines = [f"Service: {paged.service}", f"Status: {paged.status}"]
     if summary:
@@ -527,9 +527,3 @@ def _message(paged: _Paged, settings: Settings, ack_link: str) -> Message:
         incident_id=paged.incident_id,
         severity=str(paged.severity),
     )
-
-
-def _incident_id(ctx: TaskContext) -> int:
-    if ctx.task.incident_id is None:
-        raise PagingError(f"{ctx.task.kind} task {ctx.task.id} names no incident")
-    return ctx.task.incident_id
