@@ -9,6 +9,7 @@ from warroom.incidents import models as incidents
 from warroom.oncall import models as oncall
 from warroom.paging import models as paging
 from warroom.services import models as services
+from warroom.statuspage import models as statuspage
 from warroom.users import models as users
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "paging",
     "secrets",
     "services",
+    "statuspage",
     "users",
 ]

@@ -25,6 +25,8 @@ class UpdateStatus(StrEnum):
     IDENTIFIED = "identified"
     MONITORING = "monitoring"
     RESOLVED = "resolved"
+    # After resolution: the postmortem is out (a public update may say so).
+    POSTMORTEM = "postmortem"
 
 
 DEFAULT_NEXT_UPDATE_MINUTES = 30

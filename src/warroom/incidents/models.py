@@ -20,6 +20,7 @@ from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
 from warroom.domain.severity import ResponseTarget, Severity, response_target
+from warroom.domain.statuspage import Impact
 from warroom.domain.timeline import EventType
 from warroom.services.models import Service
 from warroom.users.models import User
@@ -72,6 +73,16 @@ class Incident(Base):
     dedup_key: Mapped[str | None] = mapped_column(String(1024))
     open_dedup_key: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # How the incident shows on the public status page (warroom.statuspage): not at all
+    # until someone makes it public (or publishes a public update); then under its public
+    # title and code, with an impact that follows the severity unless one is chosen.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_title: Mapped[str | None] = mapped_column(String(200))
+    public_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    public_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    impact: Mapped[Impact | None] = mapped_column(str_enum(Impact))
+    # Responder names stay off the public page unless the incident chooses to show them.
+    public_responders: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(lazy="joined")
@@ -154,5 +165,8 @@ class StakeholderUpdate(Base):
     components: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     next_update_minutes: Mapped[int | None] = mapped_column(Integer)
     next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The public components this update changed, as Statuspage's affected_components:
+    # [{"code", "name", "old_status", "new_status"}].
+    component_changes: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     author: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,6 +18,11 @@ class Service(Base):
     component: Mapped[str | None] = mapped_column(String(100))
     # What the status page says about that component, set by automation or by hand.
     component_status: Mapped[str] = mapped_column(String(32), default="operational")
+    # The status-page component the service is part of (several services may make up
+    # one component); SET NULL: deleting a component leaves its services.
+    component_id: Mapped[int | None] = mapped_column(
+        ForeignKey("components.id", ondelete="SET NULL"), index=True
+    )
     # [{"match": {"label": "value" | "=~regex" …}, "severity": "SEV-1"}]: first match wins.
     severity_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Handles invited to an incident room when an alert opens an incident (until on-call
@@ -76,6 +81,11 @@ class MaintenanceWindow(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(500), default="")
+    # Set when the window is a scheduled maintenance's (warroom.statuspage): the
+    # maintenance moves the window when it starts early or ends late.
+    maintenance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("maintenances.id", ondelete="CASCADE"), index=True
+    )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -19,6 +19,14 @@ from warroom.oncall import api as oncall_api
 from warroom.paging import api as paging_api
 from warroom.services import api as services_api
 from warroom.settings import Settings, get_settings
+from warroom.statuspage import (
+    audience_api,
+    component_api,
+    maintenance_api,
+    subscriber_api,
+    v2_api,
+)
+from warroom.statuspage import pages as statuspage_pages
 from warroom.users import api as users_api
 from warroom.web import pages
 from warroom.web.context import AppContext
@@ -81,6 +89,13 @@ def create_app(
     app.include_router(alerts_api.router)
     app.include_router(oncall_api.router)
     app.include_router(escalation_api.router)
+    app.include_router(component_api.router)
+    app.include_router(maintenance_api.router)
+    app.include_router(audience_api.router)
+    app.include_router(subscriber_api.router)
+    # The public status page: no token, cached (warroom.statuspage.cache).
+    app.include_router(v2_api.router)
+    app.include_router(statuspage_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -6,7 +6,17 @@ read through repositories and the API's own output shapes."""
 from fastapi import APIRouter
 
 from warroom.users import pages as user_pages
-from warroom.web.pages import ack, alerts, incident_actions, incidents, services, session
+from warroom.web.pages import (
+    ack,
+    alerts,
+    incident_actions,
+    incidents,
+    services,
+    session,
+    status_components,
+    status_maintenances,
+    status_subscribers,
+)
 from warroom.web.pages import escalation as escalation_pages
 from warroom.web.pages import schedules as schedule_pages
 
@@ -20,5 +30,8 @@ router.include_router(services.router)
 router.include_router(ack.router)
 router.include_router(user_pages.router)
 router.include_router(schedule_pages.router)
+router.include_router(status_components.router)
+router.include_router(status_maintenances.router)
+router.include_router(status_subscribers.router)
 
 __all__ = ["router"]

@@ -1,0 +1,5 @@
+"""(being built: issue 5)"""
+
+from fastapi import APIRouter
+
+router = APIRouter()
