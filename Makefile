@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.escalation
 	$(PY) -m bench.oncall
+	$(PY) -m bench.statuspage
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

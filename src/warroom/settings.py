@@ -3,6 +3,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -62,6 +64,21 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, min_length=16)
     # Served pages refresh themselves this often (seconds); 0 turns live refresh off.
     live_refresh_seconds: int = Field(default=15, ge=0)
+    # The public status page (/status, /api/v2) is served from a per-process cache; a
+    # change made in another process shows within this many seconds (in this one, at once).
+    status_page_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+    # Where status-page subscriber emails are sent through: an Apprise mailto URL without
+    # `to` (e.g. mailto://smtp.example.com:587?user=u&pass=p&from=status@example.com).
+    # Unset: email subscriptions are off (subscribing by email answers 4xx).
+    status_page_mail_url: str | None = Field(default=None, max_length=2000)
+    # The public status page (/status): its heading, an optional logo (an http(s) URL or
+    # a path on this server), links for its header and footer ([{label, url}]), the zone
+    # its times are shown in, and whether components show 90-day uptime bars.
+    status_page_title: str = Field(default="Status", min_length=1, max_length=100)
+    status_page_logo_url: str | None = Field(default=None, max_length=2000)
+    status_page_links: list[dict[str, str]] = Field(default_factory=list, max_length=20)
+    status_page_time_zone: str = "UTC"
+    status_page_show_uptime: bool = True
 
     @property
     def status_page_url(self) -> str:
@@ -79,6 +96,38 @@ class Settings(BaseSettings):
             raise ValueError("response targets must be positive numbers of minutes")
         return merged
 
+    @field_validator("status_page_logo_url")
+    @classmethod
+    def _logo_is_a_web_address(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        if not _public_link(v):
+            raise ValueError("the logo must be an http(s) URL or a path starting with /")
+        return v
+
+    @field_validator("status_page_links")
+    @classmethod
+    def _links_are_label_and_url(cls, v: list[dict[str, str]]) -> list[dict[str, str]]:
+        for n, link in enumerate(v, start=1):
+            if set(link) != {"label", "url"}:
+                raise ValueError(f"link {n} must have exactly the keys label and url")
+            if not 1 <= len(link["label"].strip()) <= 60:
+                raise ValueError(f"link {n}'s label must be 1 to 60 characters")
+            if len(link["url"]) > 2000 or not _public_link(link["url"]):
+                raise ValueError(f"link {n}'s url must be an http(s) URL or a path starting with /")
+        return [{"label": link["label"].strip(), "url": link["url"]} for link in v]
+
+    @field_validator("status_page_time_zone")
+    @classmethod
+    def _time_zone_exists(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin"
+            ) from None
+        return v
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -89,6 +138,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlSource(settings_cls), file_secret_settings)
+
+
+def _public_link(url: str) -> bool:
+    """An address a public page may link to: http(s), or a path on this server (never
+    javascript: or data:, which would run in the reader's browser)."""
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 @lru_cache(maxsize=1)

@@ -82,8 +82,8 @@ def test_the_wait_is_never_negative_nor_past_the_idle_interval(
     if claimed >= batch:
         assert delay == 0.0
     elif next_due is not None and next_due > T0:
-        # Never past the moment the next task comes due.
-        assert delay <= offset
+        # Never past the moment the next task comes due (as stored: whole microseconds).
+        assert delay <= (next_due - T0).total_seconds()
 
 
 # --- the next due time, as an idle engine asks for it -----------------------------------

@@ -41,6 +41,22 @@ ADMIN_ONLY = {
     ("DELETE", "/api/v1/users/{handle}/contact-methods/{method_id}"),
     ("POST", "/api/v1/users/{handle}/contact-methods/{method_id}/test"),
     ("PUT", "/api/v1/users/{handle}/notification-rules"),
+    # Status-page components and their groups: admins configure them.
+    ("POST", "/api/v1/components"),
+    ("PATCH", "/api/v1/components/{component}"),
+    ("DELETE", "/api/v1/components/{component}"),
+    ("POST", "/api/v1/component-groups"),
+    ("PATCH", "/api/v1/component-groups/{group}"),
+    ("DELETE", "/api/v1/component-groups/{group}"),
+    # Subscribers and internal audiences: who warroom sends to is an admin's decision, and
+    # the lists hold addresses and webhook URLs.
+    ("GET", "/api/v1/subscribers"),
+    ("POST", "/api/v1/subscribers"),
+    ("DELETE", "/api/v1/subscribers/{subscriber_id}"),
+    ("GET", "/api/v1/audiences"),
+    ("POST", "/api/v1/audiences"),
+    ("GET", "/api/v1/audiences/{audience}"),
+    ("DELETE", "/api/v1/audiences/{audience}"),
 }
 
 # Writes a viewer may make. Minting a token for oneself is one: the action caps the
@@ -57,6 +73,7 @@ PLACEHOLDER_IDS = (
     "alert_id",
     "override_id",
     "method_id",
+    "subscriber_id",
 )
 
 PUBLIC = ["/healthz", "/openapi.json"]
@@ -140,7 +157,37 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         headers=people.admin.headers,
     )
     assert policy.status_code == 201, policy.text
+    group = app_client.post(
+        "/api/v1/component-groups", json={"name": "Payments"}, headers=people.admin.headers
+    )
+    assert group.status_code == 201, group.text
+    component = app_client.post(
+        "/api/v1/components", json={"name": "Checkout"}, headers=people.admin.headers
+    )
+    assert component.status_code == 201, component.text
+    maintenance = app_client.post(
+        "/api/v1/maintenances",
+        json={
+            "name": "Database upgrade",
+            "components": ["Checkout"],
+            "scheduled_for": "2030-01-05T09:00:00+00:00",
+            "scheduled_until": "2030-01-05T10:00:00+00:00",
+        },
+        headers=people.responder.headers,
+    )
+    assert maintenance.status_code == 201, maintenance.text
+    audience = app_client.post(
+        "/api/v1/audiences",
+        json={"name": "leadership", "url": "json://127.0.0.1:9/updates"},
+        headers=people.admin.headers,
+    )
+    assert audience.status_code == 201, audience.text
     return {
+        "maintenance": maintenance.json()["code"],
+        "audience": audience.json()["name"],
+        "subscriber_id": "999",
+        "component": str(component.json()["id"]),
+        "group": str(group.json()["id"]),
         "incident_id": incident_id,
         "schedule": str(made.json()["id"]),
         "policy": str(policy.json()["id"]),

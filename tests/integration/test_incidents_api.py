@@ -443,13 +443,14 @@ def test_it_renders_an_update_from_its_template_when_no_body_is_given(
     update = r.json()
     lines = update["body"].splitlines()
     assert lines[0] == "We are currently investigating reports of checkout issues."
-    assert "Next update in: 30 minutes" in lines
+    # SEV-2: the next update is promised an hour out unless the update names a wait.
+    assert "Next update in: 1 hour" in lines
     assert "Status page: http://warroom.test/status" in lines
     assert update["status"] == "investigating"
     assert update["public"] is True
     assert update["author"] == "rita"
-    assert update["next_update_minutes"] == 30
-    assert same_instant(update["next_update_due_at"], clock.now() + timedelta(minutes=30))
+    assert update["next_update_minutes"] == 60
+    assert same_instant(update["next_update_due_at"], clock.now() + timedelta(minutes=60))
 
     listed = app_client.get(f"{API}/{incident['id']}/updates", headers=h).json()
     assert [u["id"] for u in listed["items"]] == [update["id"]]

@@ -104,7 +104,7 @@ def test_it_marks_the_component_while_an_alert_incident_is_open_and_restores_it(
 def test_it_shows_the_worst_open_alert_incident_on_the_component(
     client: TestClient, admin: dict[str, str], db: Database, component_status: Any
 ) -> None:
-    key = make_service(client, admin, "checkout")
+    key = make_service(client, admin, "checkout", component="Checkout")
     event(client, key, "trigger", "slow", severity="warning")
     assert component_status(client, admin, "checkout") == "degraded_performance"
     event(client, key, "trigger", "down", severity="critical")
@@ -127,7 +127,7 @@ def test_it_shows_the_worst_open_alert_incident_on_the_component(
 def test_it_leaves_the_component_alone_when_the_service_says_so(
     client: TestClient, admin: dict[str, str], db: Database, component_status: Any
 ) -> None:
-    key = make_service(client, admin, "checkout", mark_component=False)
+    key = make_service(client, admin, "checkout", component="Checkout", mark_component=False)
     event(client, key, "trigger", "5xx")
     [incident_id] = incident_ids(db)
     assert component_status(client, admin, "checkout") == "operational"

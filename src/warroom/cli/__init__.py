@@ -5,6 +5,7 @@ table, or JSON with --json."""
 import typer
 
 from warroom.cli import incidents, oncall, server, tokens
+from warroom.cli import maintenance as maintenance_cli
 
 app = typer.Typer(
     help="warroom: self-hosted incident response.", no_args_is_help=True, add_completion=False
@@ -14,6 +15,7 @@ app.command()(server.engine)
 app.add_typer(server.db_app, name="db")
 app.add_typer(tokens.app, name="token")
 app.add_typer(incidents.app, name="incident")
+app.add_typer(maintenance_cli.app, name="maintenance")
 app.command("oncall")(oncall.oncall)
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated, Any, get_args
 
 import typer
+from rich.markup import escape
 
 from warroom.cli import views
 from warroom.cli.client import connect
@@ -18,7 +19,7 @@ from warroom.incidents.schemas import ComponentStatus
 
 app = typer.Typer(
     help="Incidents: list, show, create, ack, resolve, status, severity, role, note, update, "
-    "escalate, page.",
+    "public, escalate, page.",
     no_args_is_help=True,
 )
 
@@ -296,7 +297,9 @@ def update(
     status: Annotated[
         UpdateStatus | None,
         typer.Option(
-            case_sensitive=False, help="The status to announce; the incident moves with it."
+            case_sensitive=False,
+            help="The status to announce; the incident moves with it. 'postmortem' only "
+            "once it is resolved or closed (kind update).",
         ),
     ] = None,
     body: Annotated[
@@ -309,7 +312,22 @@ def update(
         bool, typer.Option("--public/--internal", help="Show it on the status page.")
     ] = False,
     next_update_minutes: Annotated[
-        int | None, typer.Option(min=1, max=7 * 24 * 60, help="Promise the next update in N.")
+        int | None,
+        typer.Option(
+            min=1,
+            max=7 * 24 * 60,
+            help="Promise the next update in N minutes (default by severity: SEV-1 30, "
+            "SEV-2 60, SEV-3 120, SEV-4 240).",
+        ),
+    ] = None,
+    public_title: Annotated[
+        str | None, typer.Option(help="With --public: the incident's public title.")
+    ] = None,
+    public_impact: Annotated[
+        str | None,
+        typer.Option(
+            help="With --public: the public impact (none, minor, major, critical, severity)."
+        ),
     ] = None,
     impact: Annotated[str | None, typer.Option(help="Template fact: the impact.")] = None,
     progress: Annotated[str | None, typer.Option(help="Template fact: progress so far.")] = None,
@@ -337,6 +355,8 @@ def update(
         ("root_cause", root_cause),
         ("actions_taken", actions_taken),
         ("components", components or None),
+        ("public_title", public_title),
+        ("public_impact", public_impact),
     ):
         if value is not None:
             payload[key] = value
@@ -346,6 +366,87 @@ def update(
         print_json(published)
     else:
         console.print(views.update_panel(published))
+        for change in published.get("component_changes") or []:
+            console.print(
+                f"status page: {escape(change['name'])} {change['old_status']} → "
+                f"{change['new_status']}"
+            )
+
+
+IMPACT_CHOICES = ("none", "minor", "major", "critical", "severity")
+
+
+def _affected(values: list[str]) -> dict[str, str | None]:
+    """NAME (as the severity implies) or NAME=STATUS, for `incident public`."""
+    chosen: dict[str, str | None] = {}
+    for value in values:
+        name, sep, status = value.rpartition("=")
+        if not sep:
+            name, status = value, ""
+        if not name.strip() or (status and status not in COMPONENT_STATUSES):
+            raise typer.BadParameter(
+                f"'{value}' should be NAME or NAME=STATUS with STATUS one of "
+                + ", ".join(COMPONENT_STATUSES),
+                param_hint="--component",
+            )
+        chosen[name.strip()] = status or None
+    return chosen
+
+
+@app.command("public")
+def set_public(
+    incident_id: IncidentId,
+    private: Annotated[
+        bool, typer.Option("--private", help="Hide it from the status page (keeps its link).")
+    ] = False,
+    title: Annotated[
+        str | None, typer.Option(help="Public title (default: the incident's title).")
+    ] = None,
+    impact: Annotated[
+        str | None,
+        typer.Option(help="none, minor, major, critical, or severity (follow the severity)."),
+    ] = None,
+    component: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME or NAME=STATUS of a component the incident affects (repeatable)."),
+    ] = None,
+    show_responders: Annotated[
+        bool | None,
+        typer.Option("--show-responders/--hide-responders", help="Name responders publicly."),
+    ] = None,
+    as_json: Json = False,
+    url: Url = None,
+    token: Token = None,
+    as_user: As = DEFAULT_LOCAL_USER,
+) -> None:
+    """Show the incident on the public status page (or hide it with --private)."""
+    if impact is not None and impact not in IMPACT_CHOICES:
+        raise typer.BadParameter(
+            f"'{impact}' is not an impact; use one of {', '.join(IMPACT_CHOICES)}",
+            param_hint="--impact",
+        )
+    payload: dict[str, Any] = {"public": not private}
+    for key, value in (
+        ("title", title),
+        ("impact", impact),
+        ("components", _affected(component or []) or None),
+        ("show_responders", show_responders),
+    ):
+        if value is not None:
+            payload[key] = value
+    with connect(connection(url, token, as_user)) as api:
+        incident = api.put(_path(incident_id, "public"), payload)
+    if as_json:
+        print_json(incident)
+        return
+    public = incident["public"]
+    if public["public"]:
+        console.print(
+            f"Incident #{incident['id']} is public as '{escape(public['title'] or '')}' "
+            f"(code {public['code']}, impact {public['impact']})"
+        )
+    else:
+        console.print(f"Incident #{incident['id']} is not on the status page")
 
 
 @app.command()

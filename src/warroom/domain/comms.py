@@ -4,12 +4,15 @@ The template sources are Jinja2 text kept here as plain strings so the wording l
 the rules; rendering happens at the edge (warroom.incidents.comms).
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from warroom.domain.errors import DomainError
 from warroom.domain.lifecycle import Status
+from warroom.domain.severity import Severity
+from warroom.domain.statuspage import UPDATE_CADENCE_MINUTES
 
 
 class UpdateKind(StrEnum):
@@ -29,7 +32,33 @@ class UpdateStatus(StrEnum):
     POSTMORTEM = "postmortem"
 
 
+# The wait promised when neither the update nor the incident's severity says otherwise
+# (a draft with no incident behind it); incidents use UPDATE_CADENCE_MINUTES.
 DEFAULT_NEXT_UPDATE_MINUTES = 30
+
+# Statuses an update may announce once the response is over.
+AFTER_RESOLUTION = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+def update_cadence(severity: Severity | None) -> int:
+    """Minutes until the next update an update promises unless it names a wait."""
+    return UPDATE_CADENCE_MINUTES[severity] if severity is not None else DEFAULT_NEXT_UPDATE_MINUTES
+
+
+def cadence_compliance(on_time: int, late: int) -> float | None:
+    """Share of promised updates that came by their promised time; None before any
+    promise has been settled (no update has followed a promise yet)."""
+    settled = on_time + late
+    return on_time / settled if settled else None
+
+
+def minutes_until(due_at: datetime, now: datetime) -> int:
+    """Whole minutes until `due_at`, rounded away from now: positive while it is ahead
+    (due in 30 s reads as 1), 0 exactly at it, negative once passed (overdue by 10 s
+    reads as -1, so a late promise never reads as 'overdue by 0')."""
+    seconds = (due_at - now).total_seconds()
+    return math.ceil(seconds / 60) if seconds >= 0 else -math.ceil(-seconds / 60)
+
 
 TEMPLATES: dict[UpdateKind, str] = {
     UpdateKind.INITIAL: (
@@ -100,15 +129,28 @@ def plan_update(
     current: Status,
     requested: UpdateStatus | None = None,
     next_update_minutes: int | None = None,
+    *,
+    severity: Severity | None = None,
 ) -> UpdatePlan:
     """What an update announces and what it does to the incident. Naming a status moves
     the incident there (an update says where the response stands); a resolution resolves
-    it; otherwise the public status stays as it is. Nothing is promised after 'resolved'."""
+    it; otherwise the public status stays as it is. 'postmortem' says the write-up is out:
+    only after resolution, and it moves nothing. Nothing is promised after 'resolved';
+    otherwise the wait is the one named, else the severity's cadence."""
     if kind is UpdateKind.RESOLUTION and requested not in (None, UpdateStatus.RESOLVED):
         raise DomainError(
             f"a resolution update announces 'resolved', not '{requested}'; "
             "use kind 'update' for other statuses"
         )
+    if requested is UpdateStatus.POSTMORTEM:
+        if current not in AFTER_RESOLUTION:
+            raise DomainError(
+                f"'postmortem' can be announced only once the incident is resolved or "
+                f"closed; it is {current}. Resolve it first (kind 'resolution')"
+            )
+        if kind is not UpdateKind.UPDATE:
+            raise DomainError("announce 'postmortem' with kind 'update'")
+        return UpdatePlan(UpdateStatus.POSTMORTEM, None, None)
     if kind is UpdateKind.RESOLUTION:
         requested = UpdateStatus.RESOLVED
     announced = requested or public_status(current)
@@ -118,7 +160,7 @@ def plan_update(
     if announced is UpdateStatus.RESOLVED:
         next_update_minutes = None
     elif next_update_minutes is None:
-        next_update_minutes = DEFAULT_NEXT_UPDATE_MINUTES
+        next_update_minutes = update_cadence(severity)
     return UpdatePlan(announced, move_to, next_update_minutes)
 
 

@@ -197,32 +197,31 @@ def uptime_days(
     tz = now.tzinfo
     result: list[UptimeDay] = []
     ordered = sorted(changes, key=lambda c: c.at)
+    # One pass over the history: `index` is the first change after the day's start, and
+    # `status` what held at that start, both carried from one day to the next.
+    index = 0
+    status = ComponentStatus.OPERATIONAL
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         start = datetime(day.year, day.month, day.day, tzinfo=tz)
         end = min(start + timedelta(days=1), now)
         begin = max(start, created_at)
+        while index < len(ordered) and ordered[index].at <= begin:
+            status = ordered[index].status
+            index += 1
         if begin >= end:
             result.append(UptimeDay(day, None, None, {}))
             continue
-        status = ComponentStatus.OPERATIONAL
-        for change in ordered:
-            if change.at <= begin:
-                status = change.status
-            else:
-                break
         seconds: dict[ComponentStatus, float] = {}
         worst = status
         cursor = begin
-        for change in ordered:
-            if change.at <= begin:
-                continue
-            if change.at >= end:
-                break
+        while index < len(ordered) and ordered[index].at < end:
+            change = ordered[index]
             seconds[status] = seconds.get(status, 0.0) + (change.at - cursor).total_seconds()
             cursor, status = change.at, change.status
             if worse(status, worst):
                 worst = status
+            index += 1
         seconds[status] = seconds.get(status, 0.0) + (end - cursor).total_seconds()
         total = (end - begin).total_seconds()
         down = sum(seconds.get(s, 0.0) * w for s, w in _DOWN_WEIGHT.items())

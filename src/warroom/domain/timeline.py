@@ -30,6 +30,8 @@ class EventType(StrEnum):
     ROOM_MESSAGE_POSTED = "room_message_posted"
     COMPONENT_STATUS_CHANGED = "component_status_changed"
     AUTOMATION_FAILED = "automation_failed"
+    # Whether and how the incident shows on the public status page changed.
+    PUBLIC_CHANGED = "public_changed"
 
 
 SYSTEM_ACTOR = "warroom"

@@ -9,6 +9,8 @@ from warroom.incidents.actions import SYNC_COMPONENT
 from warroom.oncall import handoffs
 from warroom.paging import handlers as paging
 from warroom.paging import notices
+from warroom.statuspage import deliveries as subscriber_deliveries
+from warroom.statuspage import maintenances, subscriptions
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -20,9 +22,14 @@ def default_handlers() -> dict[str, Handler]:
         paging.DELIVER_PAGE: paging.deliver_page,
         SYNC_COMPONENT: automation.sync_component,
         notices.DELIVER_NOTICE: notices.deliver_notice,
+        subscriptions.SUBSCRIBERS_FANOUT: subscriber_deliveries.subscribers_fanout,
+        subscriptions.DELIVER_SUBSCRIBER: subscriber_deliveries.deliver_subscriber,
+        subscriptions.DELIVER_AUDIENCE: subscriber_deliveries.deliver_audience,
         handoffs.SCHEDULE_HANDOFFS: handoffs.schedule_handoffs,
         incident_timers.RESPONSE_TARGET: timer_handlers.response_target,
         incident_timers.UPDATE_REMINDER: timer_handlers.update_reminder,
         incident_timers.AUTO_RESOLVE: timer_handlers.auto_resolve,
         incident_timers.ACK_TIMEOUT: timer_handlers.ack_timeout,
+        maintenances.START: maintenances.maintenance_start,
+        maintenances.COMPLETE: maintenances.maintenance_complete,
     }

@@ -75,8 +75,10 @@ def poll_delay(
     if next_due is None:
         return idle_seconds
     until_due = (next_due - now).total_seconds()
-    floor = 0.0 if claimed > 0 else min(MIN_POLL_SECONDS, idle_seconds)
-    return max(floor, min(idle_seconds, until_due))
+    if until_due > 0:
+        return min(idle_seconds, until_due)
+    # Due already, yet this claim got none of it: another engine holds it.
+    return 0.0 if claimed > 0 else min(MIN_POLL_SECONDS, idle_seconds)
 
 
 class MalformedTask(Exception):

@@ -1,10 +1,10 @@
 """Every change to an incident, each one transaction: rule, rows, timeline events."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.repository import acknowledge_open_alerts, resolve_open_alerts
@@ -33,6 +33,12 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
+from warroom.incidents.public import (
+    ImpactChoice,
+    apply_public_settings,
+    components_named,
+    pin_components,
+)
 from warroom.incidents.timers import (
     enqueue_ack_timeout,
     enqueue_auto_resolve,
@@ -48,6 +54,15 @@ from warroom.paging.hooks import (
 )
 from warroom.services.models import Service
 from warroom.services.repository import get_service
+from warroom.statuspage import subscriptions
+from warroom.statuspage.components import (
+    ComponentChange,
+    affect_component,
+    components_of_incident,
+    refresh_components,
+)
+from warroom.statuspage.models import IncidentComponent
+from warroom.statuspage.revision import bump
 from warroom.users.repository import get_user
 
 Targets = Mapping[Severity, float]
@@ -205,6 +220,7 @@ def do_declare(
         service=svc.name,
         drill=drill,
     )
+    _mark_component(session, incident, svc, now=now)
     if svc.escalation_policy_id is not None:
         # Paging starts with the incident, whether a person or an alert opened it.
         start_escalation(
@@ -296,6 +312,7 @@ def _apply_status(
         incident.resolved_at = None
         incident.reopen_count += 1
         record(session, incident, EventType.REOPENED, actor=actor, at=now)
+        _restore_component(session, incident, now=now)
     if change.resolves:
         incident.resolved_at = now
         incident.auto_resolve_at = None
@@ -330,32 +347,55 @@ def apply_status(
 SYNC_COMPONENT = "sync_component"
 
 
+def _mark_component(
+    session: Session, incident: Incident, service: Service, *, now: datetime
+) -> None:
+    """An incident opened on a service that is part of a status-page component affects
+    that component, as its severity implies, until an update or a person says otherwise
+    (drills never do; the service can turn it off with mark_component). The row linking
+    them is the incident's own; the component's status is the engine's work
+    (_restore_component says why)."""
+    if incident.drill or not service.mark_component or service.component_id is None:
+        return
+    affect_component(
+        session,
+        incident_id=incident.id,
+        component_id=service.component_id,
+        status=None,
+        source="automatic",
+        now=now,
+    )
+    enqueue(session, kind=SYNC_COMPONENT, incident_id=incident.id, now=now)
+
+
 def _restore_component(session: Session, incident: Incident, *, now: datetime) -> None:
-    """Automation marks a component while alerts hold incidents open; when one resolves,
-    the engine works the status out again (warroom.alerts.automation.sync_component).
-    A task, not a write here: the service row is shared by every incident of the service,
-    and writing it inside intake's batches would make concurrent writers queue (and on
-    PostgreSQL deadlock) on it."""
-    if incident.service.mark_component and incident.dedup_key is not None:
+    """When an incident that affects components opens, resolves, reopens or changes
+    severity, what it says about them changes: the engine works their status out again
+    (warroom.alerts.automation.sync_component). A task, not a write here: a component row
+    is shared by every incident on it, and writing it inside intake's batches would make
+    concurrent writers queue (and on PostgreSQL deadlock) on it."""
+    affects = session.scalar(select(exists().where(IncidentComponent.incident_id == incident.id)))
+    if affects:
         enqueue(session, kind=SYNC_COMPONENT, incident_id=incident.id, now=now)
 
 
 def set_component_status(
-    session: Session, incident: Incident, status: ComponentStatus, *, now: datetime
+    session: Session, incident: Incident, changes: Sequence[ComponentChange], *, now: datetime
 ) -> None:
-    """Automation's change to the incident's service component, on its timeline."""
-    service = incident.service
-    record(
-        session,
-        incident,
-        EventType.COMPONENT_STATUS_CHANGED,
-        actor=SYSTEM_ACTOR,
-        at=now,
-        component=service.component or service.name,
-        automatic=True,
-        **{"from": service.component_status, "to": str(status)},
-    )
-    service.component_status = status
+    """Component status changes automation worked out for the incident (the rows were
+    written by refresh_components), on its timeline."""
+    for change in changes:
+        record(
+            session,
+            incident,
+            EventType.COMPONENT_STATUS_CHANGED,
+            actor=SYSTEM_ACTOR,
+            at=now,
+            component=change.component.name,
+            automatic=True,
+            public=change.component.public,
+            **{"from": str(change.old_status), "to": str(change.new_status)},
+        )
 
 
 def do_change_status(
@@ -478,6 +518,10 @@ def do_change_severity(
             **{"from": str(incident.severity), "to": str(severity)},
         )
         incident.severity = severity
+        _restore_component(session, incident, now=now)
+        if incident.public:
+            # Its public impact may follow the severity: the page changes with it.
+            bump(session, now=now)
         if urgency_of(severity) is Urgency.HIGH:
             # Pages held for someone's waking hours were held because it was not urgent.
             hasten_held_pages(session, incident_id=incident.id, now=now)
@@ -573,7 +617,7 @@ def draft_update(
     *,
     now: datetime,
     status: UpdateStatus | None = None,
-    components: Mapping[str, str] | None = None,
+    components: Mapping[str, str | None] | None = None,
     next_update_minutes: int | None = None,
     impact: str | None = None,
     progress: str | None = None,
@@ -581,8 +625,11 @@ def draft_update(
     actions_taken: str | None = None,
     status_page_url: str = "",
 ) -> str:
-    """The kind's template filled from the incident: what the composer starts from."""
-    plan = plan_update(kind, incident.status, status, next_update_minutes)
+    """The kind's template filled from the incident: what the composer starts from.
+    The wait it promises is the one named, else the incident's severity's cadence."""
+    plan = plan_update(
+        kind, incident.status, status, next_update_minutes, severity=incident.severity
+    )
     return render_update(
         kind,
         UpdateFacts(
@@ -629,6 +676,77 @@ def do_set_room(
     return _finish(session, incident, now=now)
 
 
+def _load_for_update(session: Session, incident_id: int, status: UpdateStatus | None) -> Incident:
+    """The incident an update is about: open, or (for the postmortem announcement
+    only) closed as well."""
+    if status is UpdateStatus.POSTMORTEM:
+        return repository.get_incident(session, incident_id, for_update=True)
+    return _load_open(session, incident_id)
+
+
+def _refresh_affected(
+    session: Session, incident: Incident, *, actor: str, now: datetime
+) -> list[ComponentChange]:
+    """Work out the status of every component the incident affects again, each change
+    on its timeline (made by a person, not by automation)."""
+    changes = refresh_components(session, components_of_incident(session, incident.id), now=now)
+    for change in changes:
+        record(
+            session,
+            incident,
+            EventType.COMPONENT_STATUS_CHANGED,
+            actor=actor,
+            at=now,
+            component=change.component.name,
+            automatic=False,
+            public=change.component.public,
+            **{"from": str(change.old_status), "to": str(change.new_status)},
+        )
+    return changes
+
+
+def do_set_public(
+    session: Session,
+    *,
+    incident_id: int,
+    actor: str,
+    now: datetime,
+    public: bool,
+    title: str | None = None,
+    impact: ImpactChoice | None = None,
+    components: Mapping[str, ComponentStatus | None] | None = None,
+    show_responders: bool | None = None,
+) -> Incident:
+    """Whether and how the incident shows on the public status page. None leaves a
+    setting as it is; impact "severity" makes it follow the severity again; each named
+    component is marked affected (None: as the severity implies), internal ones too
+    (they never show publicly). Going private hides it and keeps its code."""
+    incident = _load_open(session, incident_id)
+    changed = apply_public_settings(
+        incident,
+        now=now,
+        public=public,
+        title=title,
+        impact=impact,
+        show_responders=show_responders,
+    )
+    if components:
+        pin_components(session, incident_id=incident.id, chosen=components, source="hand", now=now)
+        changed["components"] = {name: str(s) if s else None for name, s in components.items()}
+        _refresh_affected(session, incident, actor=actor, now=now)
+    if changed:
+        record(
+            session,
+            incident,
+            EventType.PUBLIC_CHANGED,
+            actor=actor,
+            at=now,
+            **changed,
+        )
+        bump(session, now=now)
+    return _finish(session, incident, now=now)
+
+
 def do_publish_update(
     session: Session,
     *,
@@ -646,14 +764,46 @@ def do_publish_update(
     root_cause: str | None = None,
     actions_taken: str | None = None,
     status_page_url: str = "",
+    public_title: str | None = None,
+    public_impact: ImpactChoice | None = None,
 ) -> StakeholderUpdate:
-    incident = _load_open(session, incident_id)
+    """One stakeholder update. A public one makes the incident public first (with
+    `public_title` / `public_impact` when given); `components` pins those components'
+    statuses for this incident while it is open (a resolved or postmortem update pins
+    nothing: resolving gives the components back by itself). `impact` is the template's
+    text; `public_impact` the page's impact word."""
+    incident = _load_for_update(session, incident_id, status)
     note_breach(session, incident, now=now)
-    plan = plan_update(kind, incident.status, status, next_update_minutes)
+    plan = plan_update(
+        kind, incident.status, status, next_update_minutes, severity=incident.severity
+    )
     if plan.move_to is not None:
         # An impossible move refuses the update too: the transaction rolls back whole.
         _apply_status(session, incident, plan.move_to, actor=actor, by_person=True, now=now)
     announced, next_update_minutes = plan.announced, plan.next_update_minutes
+    pins = {name: ComponentStatus(s) for name, s in (components or {}).items()}
+    if public:
+        changed = apply_public_settings(
+            incident, now=now, public=True, title=public_title, impact=public_impact
+        )
+        if changed:
+            record(
+                session,
+                incident,
+                EventType.PUBLIC_CHANGED,
+                actor=actor,
+                at=now,
+                by_update=True,
+                **changed,
+            )
+    after = announced in (UpdateStatus.RESOLVED, UpdateStatus.POSTMORTEM)
+    if pins and not after:
+        pin_components(session, incident_id=incident.id, chosen=pins, source="update", now=now)
+    elif pins:
+        components_named(session, pins)  # still refuses a name that does not exist
+    # Also after a move to resolved: the incident no longer counts towards its
+    # components, and they come back here, in the same transaction.
+    changes = _refresh_affected(session, incident, actor=actor, now=now)
     if body is None or not body.strip():
         body = draft_update(
             incident,
@@ -674,7 +824,9 @@ def do_publish_update(
         status=announced,
         body=body,
         public=public,
-        components=dict(components or {}),
+        components={name: str(s) for name, s in pins.items()},
+        # Internal components never show publicly, so their changes stay off the update.
+        component_changes=[c.affected() for c in changes if c.component.public],
         next_update_minutes=next_update_minutes,
         next_update_due_at=(
             now + timedelta(minutes=next_update_minutes) if next_update_minutes else None
@@ -696,7 +848,15 @@ def do_publish_update(
         status=str(announced),
         public=public,
         next_update_minutes=next_update_minutes,
+        component_changes=[c["name"] for c in update.component_changes],
     )
+    if public or incident.public:
+        bump(session, now=now)
+    if public:
+        subscriptions.notify_subscribers_of_update(
+            session, incident=incident, update=update, now=now
+        )
+    subscriptions.notify_audiences_of_update(session, incident=incident, update=update, now=now)
     _finish(session, incident, now=now)
     return update
 
@@ -705,7 +865,9 @@ def _keep_cadence(
     session: Session, incident: Incident, update: StakeholderUpdate, *, now: datetime
 ) -> None:
     """Score the previous promise (kept if this update came by its due time), make this
-    update's promise the incident's, and set the comms lead's reminder for it."""
+    update's promise the incident's, and set the comms lead's reminder for it. Internal
+    and public updates alike keep a promise: the cadence is the response's, and the
+    reminder goes to the comms lead whichever audience the next update is for."""
     if incident.next_update_due_at is not None:
         if timers.update_on_time(promised_by=incident.next_update_due_at, published_at=now):
             incident.updates_on_time = (incident.updates_on_time or 0) + 1

@@ -3,17 +3,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from warroom.db.pagination import MAX_LIMIT
-from warroom.domain.comms import UpdateKind
+from warroom.domain.comms import UpdateKind, UpdateStatus, plan_update
+from warroom.domain.components import ComponentStatus as Component
 from warroom.domain.lifecycle import Status
 from warroom.domain.roles import Role
 from warroom.domain.severity import Severity
 from warroom.incidents import actions, repository
+from warroom.incidents.public import impact_choice
 from warroom.incidents.schemas import (
     ChecklistOut,
     IncidentId,
     IncidentIn,
     IncidentOut,
     NoteIn,
+    PublicIn,
     RoleIn,
     SeverityIn,
     StatusIn,
@@ -236,7 +239,8 @@ def publish_update(incident_id: IncidentId, body: UpdateIn, who: Responder, ctx:
             actor=who.handle,
             now=ctx.clock.now(),
             status_page_url=ctx.settings.status_page_url,
-            **body.model_dump(),
+            **body.model_dump(exclude={"public_impact"}),
+            public_impact=impact_choice(body.public_impact),
         )
         return UpdateOut.of(update)
 
@@ -252,15 +256,78 @@ def list_updates(
         return list_out(page, UpdateOut.of)
 
 
+@router.put("/{incident_id}/public", response_model=IncidentOut)
+def set_public(incident_id: IncidentId, body: PublicIn, who: Responder, ctx: Ctx) -> IncidentOut:
+    """Whether and how the incident shows on the public status page. Making it public
+    the first time gives it a public code and title (default: its title); `impact`
+    "severity" follows the severity again; `components` marks components affected (null:
+    as the severity implies). Making it private hides it and keeps its code. 422 names
+    an unknown component."""
+    now = ctx.clock.now()
+    with ctx.db.write() as session:
+        incident = actions.do_set_public(
+            session,
+            incident_id=incident_id,
+            actor=who.handle,
+            now=now,
+            public=body.public,
+            title=body.title,
+            impact=impact_choice(body.impact),
+            components=(
+                {n: Component(s) if s else None for n, s in body.components.items()}
+                if body.components
+                else None
+            ),
+            show_responders=body.show_responders,
+        )
+        return IncidentOut.of(incident, now=now)
+
+
+Fact = Annotated[str | None, Query(max_length=10_000)]
+
+
 @router.get("/{incident_id}/updates/draft/{kind}")
 def draft_update(
-    incident_id: IncidentId, kind: UpdateKind, who: Viewer, ctx: Ctx
-) -> dict[str, str]:
-    """The kind's template filled from the incident, for a composer to start from."""
+    incident_id: IncidentId,
+    kind: UpdateKind,
+    who: Viewer,
+    ctx: Ctx,
+    status: UpdateStatus | None = None,
+    next_update_minutes: Annotated[int | None, Query(ge=1, le=7 * 24 * 60)] = None,
+    component: Annotated[
+        list[Annotated[str, Query(max_length=100)]] | None,
+        Query(max_length=50, description="NAME or NAME=STATUS, repeatable"),
+    ] = None,
+    impact: Fact = None,
+    progress: Fact = None,
+    root_cause: Fact = None,
+    actions_taken: Fact = None,
+) -> dict[str, str | int | None]:
+    """The kind's template filled from the incident and the facts given (the same ones
+    an update takes), for a composer to start from; nothing is published."""
     now = ctx.clock.now()
+    components = {name: None for name, _, _ in (c.partition("=") for c in component or [])}
     with ctx.db.read() as session:
         incident = repository.get_incident(session, incident_id)
-        body = actions.draft_update(
-            incident, kind, now=now, status_page_url=ctx.settings.status_page_url
+        plan = plan_update(
+            kind, incident.status, status, next_update_minutes, severity=incident.severity
         )
-    return {"kind": str(kind), "body": body}
+        body = actions.draft_update(
+            incident,
+            kind,
+            now=now,
+            status=status,
+            components=components or None,
+            next_update_minutes=next_update_minutes,
+            impact=impact,
+            progress=progress,
+            root_cause=root_cause,
+            actions_taken=actions_taken,
+            status_page_url=ctx.settings.status_page_url,
+        )
+    return {
+        "kind": str(kind),
+        "status": str(plan.announced),
+        "next_update_minutes": plan.next_update_minutes,
+        "body": body,
+    }

@@ -109,6 +109,43 @@ def target_state(incident: Mapping[str, Any]) -> TargetState:
     return TargetState("ticking", left, target, acknowledged=False, at=due)
 
 
+# --- stakeholder-update cadence ------------------------------------------------------
+
+CadenceStateName = Literal["overdue", "due", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceState:
+    """The promised next update: overdue, due (still ahead), or none promised."""
+
+    state: CadenceStateName
+    # "Next update due in 12 min", "Next update OVERDUE by 5 min", "No update promised".
+    headline: str
+    # "3 of 4 promises kept (75%)", or "" before any promise was settled.
+    kept: str
+    due_at: datetime | None = None
+
+
+def cadence_state(incident: Mapping[str, Any]) -> CadenceState:
+    """From an incident's `update_cadence` block (IncidentOut's dump or the API's JSON)."""
+    cadence = incident.get("update_cadence") or {}
+    on_time, late = int(cadence.get("on_time") or 0), int(cadence.get("late") or 0)
+    compliance = cadence.get("compliance")
+    kept = (
+        f"{on_time} of {on_time + late} promises kept ({compliance:.0%})"
+        if compliance is not None
+        else ""
+    )
+    due = parse_moment(cadence.get("next_update_due_at"))
+    left = cadence.get("minutes_left")
+    if due is None or left is None:
+        return CadenceState("none", "No update promised", kept)
+    if cadence.get("overdue"):
+        late_by = format_duration(abs(float(left)) * 60)
+        return CadenceState("overdue", f"Next update OVERDUE by {late_by}", kept, due)
+    return CadenceState("due", f"Next update due in {format_duration(float(left) * 60)}", kept, due)
+
+
 # --- timeline events -----------------------------------------------------------------
 
 
@@ -188,8 +225,11 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
             nxt = d.get("next_update_minutes")
             then = f"; next update in {format_minutes(nxt)}" if nxt else ""
             kind = str(d.get("kind", "")).capitalize() or "Stakeholder"
+            changed = d.get("component_changes")
+            comps = f"; components: {_names(changed)}" if changed else ""
             return EventText(
-                f"{kind} update published ({audience}, {d.get('status', '?')}{then})", "comms"
+                f"{kind} update published ({audience}, {d.get('status', '?')}{then}{comps})",
+                "comms",
             )
         case E.RESPONSE_TARGET_BREACHED:
             return EventText(
@@ -245,6 +285,8 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
             )
         case E.AUTOMATION_FAILED:
             return EventText(_automation_failed(d), "alarm")
+        case E.PUBLIC_CHANGED:
+            return EventText(_public_changed(d), "comms")
     facts = ", ".join(f"{k}: {v}" for k, v in sorted(d.items()))
     return EventText(f"{type_.replace('_', ' ').capitalize()}{' — ' + facts if facts else ''}")
 
@@ -316,6 +358,27 @@ _TASKS = {
     "invite_room": "inviting responders to the incident room",
     "post_room_message": "posting in the incident room",
 }
+
+
+def _public_changed(d: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    if "public" in d:
+        parts.append("made public" if d["public"] else "made private (hidden from the page)")
+    if d.get("title"):
+        parts.append(f"public title '{d['title']}'")
+    if d.get("impact"):
+        impact = d["impact"]
+        parts.append("impact follows severity" if impact == "severity" else f"impact {impact}")
+    if "show_responders" in d:
+        parts.append("responders shown" if d["show_responders"] else "responders hidden")
+    components = d.get("components")
+    if isinstance(components, dict) and components:
+        parts.append(
+            "affects "
+            + ", ".join(f"{n} ({_words(s) if s else 'by severity'})" for n, s in components.items())
+        )
+    by = " with an update" if d.get("by_update") else ""
+    return f"Status page{by}: " + ("; ".join(parts) or "settings saved")
 
 
 def _automation_failed(d: Mapping[str, Any]) -> str:

@@ -5,10 +5,17 @@ from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from warroom.domain import checklist
-from warroom.domain.comms import UpdateKind, UpdateStatus
+from warroom.domain.comms import (
+    UpdateKind,
+    UpdateStatus,
+    cadence_compliance,
+    minutes_until,
+    update_cadence,
+)
 from warroom.domain.lifecycle import Phase, Status, allowed_moves, phase_of
 from warroom.domain.roles import Role
 from warroom.domain.severity import Severity
+from warroom.domain.statuspage import Impact, impact_of
 from warroom.domain.timeline import EventType
 from warroom.incidents.models import Incident, StakeholderUpdate, TimelineEvent
 from warroom.schemas import Handle, In, Out, Text
@@ -60,22 +67,87 @@ class NoteIn(In):
     text: Text
 
 
+ComponentName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+PublicTitle = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# An impact word, or "severity": follow the incident's severity (the default).
+ImpactChoice = Literal["none", "minor", "major", "critical", "severity"]
+
+
 class UpdateIn(In):
     kind: UpdateKind
-    status: UpdateStatus | None = None
+    status: UpdateStatus | None = Field(
+        default=None,
+        description="the status to announce (the incident moves with it); 'postmortem' "
+        "only once it is resolved or closed",
+    )
     body: LongText | None = Field(
         default=None, description="rendered from the kind's template when absent"
     )
-    public: bool = False
-    components: (
-        dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], ComponentStatus]
-        | None
-    ) = Field(default=None, max_length=50)
-    next_update_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
-    impact: LongText | None = None
+    public: bool = Field(
+        default=False, description="show it on the status page (makes the incident public)"
+    )
+    components: dict[ComponentName, ComponentStatus] | None = Field(
+        default=None,
+        max_length=50,
+        description="status-page components this incident affects, by name, with the "
+        "status to show while it is open",
+    )
+    next_update_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description="promise the next update in N minutes; default by severity "
+        "(SEV-1 30, SEV-2 60, SEV-3 120, SEV-4 240)",
+    )
+    impact: LongText | None = Field(default=None, description="template text: the impact")
     progress: LongText | None = None
     root_cause: LongText | None = None
     actions_taken: LongText | None = None
+    public_title: PublicTitle | None = Field(
+        default=None, description="the incident's public title, for a public update"
+    )
+    public_impact: ImpactChoice | None = Field(
+        default=None, description="the incident's public impact, for a public update"
+    )
+
+
+class PublicIn(In):
+    public: bool
+    title: PublicTitle | None = Field(default=None, description="default: the incident's title")
+    impact: ImpactChoice | None = Field(
+        default=None, description="none|minor|major|critical, or 'severity' to follow it"
+    )
+    components: dict[ComponentName, ComponentStatus | None] | None = Field(
+        default=None,
+        max_length=50,
+        description="components the incident affects; null status: as its severity implies",
+    )
+    show_responders: bool | None = None
+
+
+class PublicOut(Out):
+    public: bool
+    title: str | None
+    # The public id (on /status and /api/v2); kept when the incident goes private.
+    code: str | None
+    public_at: datetime | None
+    # What the page shows, and the one chosen by hand (None: it follows the severity).
+    impact: Impact
+    impact_override: Impact | None
+    show_responders: bool
+
+
+class CadenceOut(Out):
+    # The wait an update promises unless it names one (by severity).
+    default_minutes: int
+    next_update_due_at: datetime | None
+    overdue: bool
+    # Minutes until the promise (negative: how late it is), None without one.
+    minutes_left: int | None
+    on_time: int
+    late: int
+    # Share of promises kept, None before any promise was settled.
+    compliance: float | None
 
 
 class IncidentOut(Out):
@@ -112,6 +184,8 @@ class IncidentOut(Out):
     next_update_overdue: bool = False
     updates_on_time: int = 0
     updates_late: int = 0
+    update_cadence: CadenceOut
+    public: PublicOut
     updated_at: datetime
 
     @classmethod
@@ -119,6 +193,9 @@ class IncidentOut(Out):
         target = incident.response_target(now)
         holders = {r.role: r.user.handle for r in incident.roles}
         closed_or_resolved = incident.status in (Status.RESOLVED, Status.CLOSED)
+        due = incident.next_update_due_at if not closed_or_resolved else None
+        overdue = due is not None and now > due
+        on_time, late = incident.updates_on_time or 0, incident.updates_late or 0
         return cls(
             id=incident.id,
             title=incident.title,
@@ -149,11 +226,27 @@ class IncidentOut(Out):
             retriggered_at=incident.retriggered_at,
             auto_resolve_at=incident.auto_resolve_at if not closed_or_resolved else None,
             next_update_due_at=incident.next_update_due_at,
-            next_update_overdue=not closed_or_resolved
-            and incident.next_update_due_at is not None
-            and now > incident.next_update_due_at,
-            updates_on_time=incident.updates_on_time or 0,
-            updates_late=incident.updates_late or 0,
+            next_update_overdue=overdue,
+            updates_on_time=on_time,
+            updates_late=late,
+            update_cadence=CadenceOut(
+                default_minutes=update_cadence(incident.severity),
+                next_update_due_at=due,
+                overdue=overdue,
+                minutes_left=minutes_until(due, now) if due is not None else None,
+                on_time=on_time,
+                late=late,
+                compliance=cadence_compliance(on_time, late),
+            ),
+            public=PublicOut(
+                public=bool(incident.public),
+                title=incident.public_title,
+                code=incident.public_code,
+                public_at=incident.public_at,
+                impact=impact_of(incident.severity, incident.impact),
+                impact_override=incident.impact,
+                show_responders=bool(incident.public_responders),
+            ),
             updated_at=incident.updated_at,
         )
 
@@ -222,6 +315,8 @@ class UpdateOut(Out):
     components: dict[str, str]
     next_update_minutes: int | None
     next_update_due_at: datetime | None
+    # The public components this update changed: [{code, name, old_status, new_status}].
+    component_changes: list[dict[str, str]] = []
     author: str
     published_at: datetime
 

@@ -12,6 +12,7 @@ from warroom.escalation.models import EscalationPolicy
 from warroom.escalation.repository import find_policy
 from warroom.services import repository
 from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
+from warroom.statuspage.component_actions import do_link_service
 from warroom.users.repository import get_user
 from warroom.users.security import hash_token
 
@@ -114,8 +115,6 @@ def do_create_service(
     service = Service(
         name=name,
         description=description or "",
-        component=component or None,
-        component_status="operational",
         severity_rules=severity_rules or [],
         responders=responders or [],
         open_room=True if open_room is None else open_room,
@@ -128,13 +127,24 @@ def do_create_service(
     )
     session.add(service)
     session.flush()
+    if component:
+        do_link_service(session, service=service, component=component, now=now)
     return CreatedService(service, do_create_integration_key(session, service=service, now=now))
 
 
-def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Service:
-    """Fields left out (None) stay as they are; `escalation_policy` and the timeouts,
-    when given, are set even to None (which detaches the policy, turns a timeout off)."""
+def do_update_service(
+    session: Session, *, ref: str | int, now: datetime | None = None, **changes: Any
+) -> Service:
+    """Fields left out (None) stay as they are; `escalation_policy`, `component` and the
+    timeouts, when given, are set even to None (which detaches the policy, unlinks the
+    component, turns a timeout off). `now` is needed to link a component."""
     service = repository.get_service(session, ref)
+    if "component" in changes:
+        component = changes.pop("component")
+        if component != service.component:
+            if now is None:
+                raise ValueError("do_update_service needs `now` to change the component")
+            do_link_service(session, service=service, component=component, now=now)
     for timeout in ("ack_timeout_minutes", "auto_resolve_minutes"):
         if timeout in changes:
             setattr(service, timeout, changes.pop(timeout))
@@ -149,8 +159,6 @@ def do_update_service(session: Session, *, ref: str | int, **changes: Any) -> Se
     for field, value in changes.items():
         if value is None:
             continue
-        if field == "component":
-            value = value or None
         setattr(service, field, value)
     session.flush()
     return service

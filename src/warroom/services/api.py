@@ -55,7 +55,7 @@ def update_service(ref: ServiceRef, body: ServicePatch, who: Admin, ctx: Ctx) ->
     with ctx.db.write() as session:
         # Only the fields sent: an explicit null escalation_policy detaches it.
         changes = body.model_dump(mode="json", exclude_unset=True)
-        service = actions.do_update_service(session, ref=ref, **changes)
+        service = actions.do_update_service(session, ref=ref, now=ctx.clock.now(), **changes)
         return ServiceOut.model_validate(service)
 
 

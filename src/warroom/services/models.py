@@ -5,7 +5,9 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
+from warroom.domain.components import ComponentStatus
 from warroom.escalation.models import EscalationPolicy
+from warroom.statuspage.models import Component
 
 
 class Service(Base):
@@ -14,10 +16,6 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    # The status-page component this service shows as; defaults to the service name.
-    component: Mapped[str | None] = mapped_column(String(100))
-    # What the status page says about that component, set by automation or by hand.
-    component_status: Mapped[str] = mapped_column(String(32), default="operational")
     # The status-page component the service is part of (several services may make up
     # one component); SET NULL: deleting a component leaves its services.
     component_id: Mapped[int | None] = mapped_column(
@@ -31,6 +29,8 @@ class Service(Base):
     # Automation on incidents opened by alerts; each step can be turned off.
     open_room: Mapped[bool] = mapped_column(default=True)
     post_initial_message: Mapped[bool] = mapped_column(default=True)
+    # An incident opened on the service (by an alert or a person, drills aside) affects
+    # its component, which then follows the incident's severity.
     mark_component: Mapped[bool] = mapped_column(default=True)
     # Who is paged when an incident opens; by id, so renaming the policy keeps the link.
     # RESTRICT: a policy in use cannot be deleted out from under a service.
@@ -45,6 +45,17 @@ class Service(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     policy: Mapped[EscalationPolicy | None] = relationship(lazy="selectin")
+    status_component: Mapped[Component | None] = relationship(lazy="selectin")
+
+    @property
+    def component(self) -> str | None:
+        """The component's name, as the API names it."""
+        return self.status_component.name if self.status_component is not None else None
+
+    @property
+    def component_status(self) -> ComponentStatus | None:
+        """What the status page says about the service's component now."""
+        return self.status_component.status if self.status_component is not None else None
 
     @property
     def escalation_policy(self) -> str | None:

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from warroom.domain.alerts import Matcher, MatchOp, SeverityRule
+from warroom.domain.components import ComponentStatus
 from warroom.domain.severity import Severity
 from warroom.domain.timers import MAX_TIMEOUT_MINUTES
 from warroom.escalation.schemas import PolicyName
@@ -14,7 +15,8 @@ from warroom.services.models import IntegrationKey, Service
 ServiceName = Annotated[
     str, StringConstraints(pattern=r"^\w[\w .:-]{0,99}$", strip_whitespace=True)
 ]
-Component = Annotated[str, StringConstraints(max_length=100)]
+# A status-page component's name ("" or null: none); made, public, if there is none.
+Component = Annotated[str, StringConstraints(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Short = Annotated[str, StringConstraints(max_length=500)]
 # Whole minutes, from one minute to a week.
 TimeoutMinutes = Annotated[int, Field(ge=1, le=MAX_TIMEOUT_MINUTES)]
@@ -60,7 +62,11 @@ class SeverityRuleIn(In):
 
 class _ServiceFields(In):
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    component: Component | None = None
+    component: Component | None = Field(
+        default=None,
+        description="the status-page component the service is part of, by name; made "
+        '(public) if there is none by that name; in a PATCH, null or "" unlinks it',
+    )
     severity_rules: list[SeverityRuleIn] | None = Field(
         default=None,
         max_length=50,
@@ -102,7 +108,8 @@ class ServiceOut(Out):
     name: str
     description: str
     component: str | None
-    component_status: str
+    # The component's status now (null without a component).
+    component_status: ComponentStatus | None
     severity_rules: list[dict[str, Any]]
     responders: list[str]
     open_room: bool

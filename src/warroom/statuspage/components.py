@@ -57,7 +57,10 @@ def refresh_components(
         select(Component)
         .where(Component.id.in_(ids))
         .order_by(Component.id)
-        .with_for_update()
+        # OF: the joined group is an outer join, which PostgreSQL will not lock. KEY SHARE
+        # (FOR NO KEY UPDATE): intake inserting an incident_components row that references
+        # the component must not wait for (or deadlock with) a refresh.
+        .with_for_update(of=Component, key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     changes: list[ComponentChange] = []

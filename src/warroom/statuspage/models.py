@@ -157,10 +157,18 @@ class Subscriber(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "email" | "webhook"
     address: Mapped[str] = mapped_column(String(2000))
-    # SHA-256 of the secret in the subscriber's confirm / unsubscribe links.
+    # SHA-256 of the secret in the subscriber's confirm link (unsubscribe links are signed
+    # instead: they go in every message, so they must be made again at send time).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last confirmation mail: re-subscribing sooner sends none (no mail bombing), and
+    # a confirm link older than the confirmation window no longer works.
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery health, for the admin page: a webhook that keeps failing shows here.
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Audience(Base):
@@ -178,6 +186,9 @@ class Audience(Base):
     # ["SEV-1", "SEV-2"]; empty: every severity.
     severities: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class StatusPageRevision(Base):

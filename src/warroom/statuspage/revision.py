@@ -22,11 +22,16 @@ _listeners: list[Callable[[], None]] = []
 
 
 def bump(session: Session, *, now: datetime) -> None:
-    session.execute(
+    result = session.execute(
         update(StatusPageRevision)
         .where(StatusPageRevision.id == 1)
         .values(revision=StatusPageRevision.revision + 1, changed_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        # Migration 0011 writes the row; a database emptied by hand has lost it.
+        session.add(StatusPageRevision(id=1, revision=1, changed_at=now))
+        session.flush()
     session.info[_BUMPED] = True
 
 

@@ -27,6 +27,7 @@ from warroom.statuspage import (
     v2_api,
 )
 from warroom.statuspage import pages as statuspage_pages
+from warroom.statuspage.cache import StatusPageFastPath
 from warroom.users import api as users_api
 from warroom.web import pages
 from warroom.web.context import AppContext
@@ -74,6 +75,8 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Added last, so it runs first: fresh status-page answers skip routing entirely.
+    app.add_middleware(StatusPageFastPath)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

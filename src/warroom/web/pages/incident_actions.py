@@ -12,12 +12,24 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from warroom.domain import checklist
+from warroom.domain.components import ComponentStatus
 from warroom.domain.roles import Role
 from warroom.errors import NotFound
-from warroom.incidents import actions
-from warroom.incidents.schemas import IncidentId, NoteIn, RoleIn, SeverityIn, StatusIn, UpdateIn
+from warroom.incidents import actions, repository
+from warroom.incidents.public import impact_choice
+from warroom.incidents.schemas import (
+    IncidentId,
+    NoteIn,
+    PublicIn,
+    RoleIn,
+    SeverityIn,
+    StatusIn,
+    UpdateIn,
+)
 from warroom.web.context import AppContext
-from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer
+from warroom.web.errors import REFUSALS
+from warroom.web.pages.base import PageCtx, PageRoute, PageUser, Writer, error_of
+from warroom.web.pages.composer import component_pins
 from warroom.web.pages.forms import Short, submit
 from warroom.web.pages.views import incident_page
 
@@ -171,6 +183,60 @@ def complete_checklist_item(
     return _act(request, ctx, who, incident_id, change, done="checklist", anchor="#checklist")
 
 
+ComponentNames = Annotated[list[str], Form(max_length=200)]
+
+
+def _update_form(
+    *,
+    kind: str,
+    status: str,
+    body: str,
+    public: str,
+    next_update_minutes: str,
+    public_title: str,
+    public_impact: str,
+    impact_text: str,
+    progress: str,
+    root_cause: str,
+    actions_taken: str,
+    component_name: list[str],
+    component_status: list[str],
+) -> tuple[dict[str, str], dict[str, object]]:
+    """The composer's fields: as typed (to show again after a refusal or a preview), and
+    as UpdateIn's shape (validated by the caller)."""
+    pins = component_pins(component_name, component_status)
+    typed = {
+        "body": body,
+        "status": status,
+        "public": public,
+        "next_update_minutes": next_update_minutes,
+        "public_title": public_title,
+        "public_impact": public_impact,
+        "impact_text": impact_text,
+        "progress": progress,
+        "root_cause": root_cause,
+        "actions_taken": actions_taken,
+        **{f"component:{name}": str(s) for name, s in pins.items() if s},
+    }
+    fields: dict[str, object] = {
+        "kind": kind,
+        "status": status or None,
+        "body": body.strip() or None,
+        "public": public == "on",
+        "next_update_minutes": next_update_minutes.strip() or None,
+        "components": {n: s for n, s in pins.items() if s} or None,
+        "impact": impact_text.strip() or None,
+        "progress": progress.strip() or None,
+        "root_cause": root_cause.strip() or None,
+        "actions_taken": actions_taken.strip() or None,
+    }
+    if public == "on":
+        # The public title and impact apply with a public update only.
+        fields["public_title"] = public_title.strip() or None
+        fields["public_impact"] = public_impact or None
+    return typed, fields
+
+
 @router.post("/updates")
 def publish_update(
     request: Request,
@@ -182,35 +248,41 @@ def publish_update(
     body: Field = "",
     public: Short = "",
     next_update_minutes: Short = "",
+    public_title: Field = "",
+    public_impact: Short = "",
+    impact_text: Field = "",
+    progress: Field = "",
+    root_cause: Field = "",
+    actions_taken: Field = "",
+    component_name: ComponentNames = [],  # noqa: B006 (FastAPI copies defaults)
+    component_status: ComponentNames = [],  # noqa: B006
 ) -> Response:
-    form = {
-        "body": body,
-        "status": status,
-        "public": public,
-        "next_update_minutes": next_update_minutes,
-    }
+    form, fields = _update_form(
+        kind=kind,
+        status=status,
+        body=body,
+        public=public,
+        next_update_minutes=next_update_minutes,
+        public_title=public_title,
+        public_impact=public_impact,
+        impact_text=impact_text,
+        progress=progress,
+        root_cause=root_cause,
+        actions_taken=actions_taken,
+        component_name=component_name,
+        component_status=component_status,
+    )
 
     def change(session: Session, now: datetime) -> None:
-        update = UpdateIn.model_validate(
-            {
-                "kind": kind,
-                "status": status or None,
-                "body": body.strip() or None,
-                "public": public == "on",
-                "next_update_minutes": next_update_minutes.strip() or None,
-            }
-        )
+        update = UpdateIn.model_validate(fields)
         actions.do_publish_update(
             session,
             incident_id=incident_id,
-            kind=update.kind,
-            status=update.status,
-            body=update.body,
-            public=update.public,
-            next_update_minutes=update.next_update_minutes,
             actor=who.handle,
             now=now,
             status_page_url=ctx.settings.status_page_url,
+            **update.model_dump(exclude={"public_impact"}),
+            public_impact=impact_choice(update.public_impact),
         )
 
     return _act(
@@ -224,3 +296,127 @@ def publish_update(
         compose=kind,
         anchor="#updates",
     )
+
+
+@router.post("/updates/preview")
+def preview_update(
+    request: Request,
+    ctx: PageCtx,
+    who: Writer,
+    incident_id: IncidentId,
+    kind: Short = "",
+    status: Short = "",
+    body: Field = "",
+    public: Short = "",
+    next_update_minutes: Short = "",
+    public_title: Field = "",
+    public_impact: Short = "",
+    impact_text: Field = "",
+    progress: Field = "",
+    root_cause: Field = "",
+    actions_taken: Field = "",
+    component_name: ComponentNames = [],  # noqa: B006
+    component_status: ComponentNames = [],  # noqa: B006
+) -> Response:
+    """The composer's "Preview": the kind's template filled from the fields, put in the
+    text box to edit before publishing. Writes nothing."""
+    form, fields = _update_form(
+        kind=kind,
+        status=status,
+        body="",
+        public=public,
+        next_update_minutes=next_update_minutes,
+        public_title=public_title,
+        public_impact=public_impact,
+        impact_text=impact_text,
+        progress=progress,
+        root_cause=root_cause,
+        actions_taken=actions_taken,
+        component_name=component_name,
+        component_status=component_status,
+    )
+    now = ctx.clock.now()
+    try:
+        wanted = UpdateIn.model_validate(fields)
+        with ctx.db.read() as session:
+            incident = repository.get_incident(session, incident_id)
+            form["body"] = actions.draft_update(
+                incident,
+                wanted.kind,
+                now=now,
+                status=wanted.status,
+                components=wanted.components,
+                next_update_minutes=wanted.next_update_minutes,
+                impact=wanted.impact,
+                progress=wanted.progress,
+                root_cause=wanted.root_cause,
+                actions_taken=wanted.actions_taken,
+                status_page_url=ctx.settings.status_page_url,
+            )
+    except REFUSALS as exc:
+        status_code, message = error_of(exc)
+        form["body"] = body
+        return incident_page(
+            request,
+            ctx,
+            who,
+            incident_id,
+            compose=kind,
+            form=form,
+            error=message,
+            status_code=status_code,
+        )
+    return incident_page(
+        request,
+        ctx,
+        who,
+        incident_id,
+        compose=kind,
+        form=form,
+        notice="Preview: edit the text if you like, then Publish.",
+    )
+
+
+@router.post("/public")
+def set_public(
+    request: Request,
+    ctx: PageCtx,
+    who: Writer,
+    incident_id: IncidentId,
+    public: Short = "",
+    title: Field = "",
+    impact: Short = "",
+    show_responders: Short = "",
+    component_name: ComponentNames = [],  # noqa: B006
+    component_status: ComponentNames = [],  # noqa: B006
+) -> Response:
+    pins = component_pins(component_name, component_status)
+    form = {"public_form": "1", "public": public, "title": title}
+
+    def change(session: Session, now: datetime) -> None:
+        wanted = PublicIn.model_validate(
+            {
+                "public": public == "on",
+                "title": title.strip() or None,
+                "impact": impact or None,
+                "components": pins or None,
+                "show_responders": show_responders == "on",
+            }
+        )
+        actions.do_set_public(
+            session,
+            incident_id=incident_id,
+            actor=who.handle,
+            now=now,
+            public=wanted.public,
+            title=wanted.title,
+            impact=impact_choice(wanted.impact),
+            components=(
+                {n: ComponentStatus(s) if s else None for n, s in wanted.components.items()}
+                if wanted.components
+                else None
+            ),
+            show_responders=wanted.show_responders,
+        )
+
+    return _act(request, ctx, who, incident_id, change, done="public", form=form, anchor="#public")

@@ -27,6 +27,7 @@ from warroom.services import actions, repository
 from warroom.services.actions import IssuedKey
 from warroom.services.models import Service
 from warroom.services.schemas import IntegrationKeyOut, MatcherIn, ServiceOut, SilenceIn
+from warroom.statuspage.component_actions import do_link_service, list_components
 from warroom.web.context import AppContext
 from warroom.web.errors import REFUSALS
 from warroom.web.pages.base import (
@@ -67,6 +68,7 @@ NOTICES: Mapping[str, str] = {
     "silence-expired": "Silence expired.",
     "key-revoked": "Integration key revoked: monitoring using it is refused from now on.",
     "timers": "Incident timers saved.",
+    "component": "Status-page component saved.",
 }
 
 
@@ -249,6 +251,7 @@ def service_page(
         alert_total = recent.total
         open_incidents = _open_incidents(session, service)
         rules = rules_of(service)
+        component_names = [c.name for c in list_components(session)] if who.can_admin else []
     values = {"duration": "60", "silence_duration": "120", **(form or {})}
     return render(
         request,
@@ -266,6 +269,7 @@ def service_page(
         alerts=alerts,
         alert_total=alert_total,
         rules=rules,
+        component_names=component_names,
         durations=DURATION_CHOICES,
         form=values,
         issued=issued,
@@ -465,6 +469,19 @@ def set_timers(
         )
 
     return _act(request, ctx, who, ref, change, done="timers", form=form, anchor="#timers")
+
+
+@router.post("/{ref}/component")
+def set_component(
+    request: Request, ctx: PageCtx, who: AdminWriter, ref: ServiceRef, component: Short = ""
+) -> Response:
+    def change(session: Session, service: Service, now: datetime) -> None:
+        name = component.strip()
+        if any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise Invalid("a component name cannot contain control characters")
+        do_link_service(session, service=service, component=name or None, now=now)
+
+    return _act(request, ctx, who, ref, change, done="component", form={"component": component})
 
 
 # --- integration keys (admins) -------------------------------------------------------

@@ -21,6 +21,7 @@ from warroom.incidents.schemas import ChecklistOut, IncidentOut, UpdateOut
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
 from warroom.web.pages.base import PageUser, render
+from warroom.web.pages.composer import composer_view
 from warroom.web.pages.escalation_view import escalation_controls
 from warroom.web.pages.timeline import describe
 
@@ -34,6 +35,7 @@ NOTICES: Mapping[str, str] = {
     "note": "Note added to the timeline.",
     "checklist": "Checklist item ticked.",
     "update": "Stakeholder update published.",
+    "public": "Status-page settings saved.",
     "resolved": "Incident resolved.",
     "closed": "Incident closed.",
     "reopened": "Incident reopened: it is back in investigation.",
@@ -134,6 +136,7 @@ def incident_page(
         escalation = escalation_controls(session, incident)
         alerts = [AlertOut.of(a) for a in alerts_of_incident(session, incident_id)]
         room_url = incident.room_url
+        composer = composer_view(session, incident, out)
         url = ctx.settings.status_page_url
         drafts = {
             str(kind): actions.draft_update(incident, kind, now=now, status_page_url=url)
@@ -151,6 +154,7 @@ def incident_page(
         version=version_of(
             out.updated_at.isoformat(),
             _minute_bucket(out),
+            out.update_cadence.minutes_left,
             out.status,
             *(f"{a.id}:{a.status}:{a.event_count}" for a in alerts),
         ),
@@ -175,4 +179,5 @@ def incident_page(
         public_now=str(public_status(out.status)),
         notice=notice,
         error=error,
+        **composer,
     )

@@ -75,7 +75,7 @@
           status.value = "";
           status.options[0].textContent = k === "resolution" ? "resolved" : status.getAttribute("data-keep");
         }
-        if (next) next.value = next.defaultValue = k === "resolution" ? "" : "30";
+        if (next) next.value = next.defaultValue = k === "resolution" ? "" : (next.getAttribute("data-cadence-default") || "");
         if (publish) publish.textContent = "Publish " + k + " update";
         var url = new URL(window.location.href);
         url.searchParams.set("compose", k);

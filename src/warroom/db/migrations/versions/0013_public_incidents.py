@@ -14,6 +14,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Nothing to add: 0011 already made every column public incidents need
+    # (incidents.public / public_title / public_code / public_at / impact /
+    # public_responders, stakeholder_updates.component_changes).
     pass
 
 
