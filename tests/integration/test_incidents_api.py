@@ -437,17 +437,19 @@ def test_it_renders_an_update_from_its_template_when_no_body_is_given(
 ) -> None:
     incident = declare()
     r = app_client.post(
-        f"{API}/{incident['id']}/updates", json={"kind": "initial", "public": True}, headers=h
+        f"{API}/{incident['id']}/updates", json={"kind": "initial", "public": False}, headers=h
     )
     assert r.status_code == 201, r.text
     update = r.json()
     lines = update["body"].splitlines()
+    # An internal update names the service (a public one names public components only:
+    # tests/statuspage/test_public_drafts.py).
     assert lines[0] == "We are currently investigating reports of checkout issues."
     # SEV-2: the next update is promised an hour out unless the update names a wait.
     assert "Next update in: 1 hour" in lines
     assert "Status page: http://warroom.test/status" in lines
     assert update["status"] == "investigating"
-    assert update["public"] is True
+    assert update["public"] is False
     assert update["author"] == "rita"
     assert update["next_update_minutes"] == 60
     assert same_instant(update["next_update_due_at"], clock.now() + timedelta(minutes=60))

@@ -193,7 +193,8 @@ def test_it_runs_an_incident_through_the_forms(site: Site) -> None:
     assert '<span class="role-holder">@rita</span>' in page
     assert "Incident commander: @rita" in page
     assert "Rolled back deploy 2041." in page
-    assert "We are currently investigating reports of checkout issues." in page
+    # A public update drafted from the template names public components, not the service.
+    assert "We are currently investigating reports of service issues." in page
     assert "Initial update published (public, investigating; next update in 30 min)" in page
     assert "Status acknowledged → resolved" in page
     assert "60%" in page  # acknowledge, team, investigation, communicate, fixes, verify
@@ -262,6 +263,7 @@ def test_it_fills_the_composer_from_the_chosen_template(site: Site) -> None:
     incident_id = _declared(site)
     site.sign_in("rita")
     page = site.client.get(f"/incidents/{incident_id}").text
+    # Not public yet: the draft is internal and names the service.
     assert "We are currently investigating reports of checkout issues." in page
     page = site.client.get(f"/incidents/{incident_id}?compose=resolution").text
     assert "The checkout incident has been resolved." in page

@@ -64,7 +64,7 @@ def events(client: TestClient, iid: int, h: dict[str, str], type_: str) -> list[
     return [e for e in items if e["type"] == type_]
 
 
-def test_it_makes_an_incident_public_with_a_random_code_and_its_title_by_default(
+def test_it_makes_an_incident_public_with_a_random_code_and_a_title_from_public_facts(
     world: StatusData, app_client: TestClient, h: dict[str, str], db: Database, clock: FakeClock
 ) -> None:
     incident = declare(app_client, h)
@@ -82,7 +82,8 @@ def test_it_makes_an_incident_public_with_a_random_code_and_its_title_by_default
     assert r.status_code == 200, r.text
     public = r.json()["public"]
     assert public["public"] is True
-    assert public["title"] == "Checkout failing for card payments"
+    # Not the internal title: a default from the impact and the public components.
+    assert public["title"] == "Partial outage under investigation"
     assert re.fullmatch(r"[a-z0-9]{12}", public["code"])
     assert public["code"] != str(incident["id"])
     assert public["public_at"] is not None

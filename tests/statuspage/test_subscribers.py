@@ -167,7 +167,9 @@ def test_it_runs_the_whole_double_opt_in_and_unsubscribe_through_real_smtp(
     body = text_of(update)
     assert "We found the broken index." in body
     assert "Identified" in body
-    assert "db down" in str(update["Subject"])
+    # The public title (a default built from public facts), never the internal "db down".
+    assert "Partial outage under investigation" in str(update["Subject"])
+    assert "db down" not in str(update["Subject"])
     assert "/status/incidents/" in body
     unsubscribe = path_in(body, "/status/unsubscribe/")
     assert update["List-Unsubscribe"] == f"<{BASE}{unsubscribe}>"

@@ -122,7 +122,10 @@ def test_the_composer_prefills_the_wait_by_severity(site: Site) -> None:
     page = site.client.get(f"/incidents/{iid}").text
     assert re.search(r'name="next_update_minutes"[^>]*value="120"', page)
     assert "Next update in: 2 hours" in textarea(page)
-    assert 'value="Checkout failing"' in page  # the public title starts as the title
+    # The public title starts from public facts (SEV-3: minor impact), not the internal title.
+    public_title = re.search(r'name="public_title"[^>]*value="([^"]*)"', page)
+    assert public_title is not None
+    assert public_title.group(1) == "Degraded performance under investigation"
     assert '<option value="postmortem"' in page
 
 

@@ -44,6 +44,34 @@ UPDATE_CADENCE_MINUTES: dict[Severity, int] = {
 }
 
 
+# What a public update says of the impact when the author gives no words of their own:
+# the internal description is for responders, never for the public page.
+IMPACT_SENTENCE: dict[Impact, str] = {
+    Impact.NONE: "We do not expect customers to be affected.",
+    Impact.MINOR: "Some customers may see slower responses or occasional errors.",
+    Impact.MAJOR: "Some features are unavailable for some customers.",
+    Impact.CRITICAL: "The service is unavailable for many customers.",
+}
+
+
+_TITLE_FOR_IMPACT: dict[Impact, str] = {
+    Impact.NONE: "Issue",
+    Impact.MINOR: "Degraded performance",
+    Impact.MAJOR: "Partial outage",
+    Impact.CRITICAL: "Outage",
+}
+
+
+def default_public_title(impact: Impact, components: Sequence[str]) -> str:
+    """A public title for an incident nobody has named for the public yet. Built from
+    public facts only: internal titles come from alerts and responders ("HighErrorRate
+    checkout-api prod-eu-3") and are not written for customers."""
+    if not components:
+        return f"{_TITLE_FOR_IMPACT[impact]} under investigation"
+    names = ", ".join(components[:3]) + (" and more" if len(components) > 3 else "")
+    return f"{_TITLE_FOR_IMPACT[impact]} affecting {names}"
+
+
 def impact_of(severity: Severity, chosen: Impact | None = None) -> Impact:
     """The impact an incident shows: the one chosen for it, else its severity's."""
     return chosen if chosen is not None else IMPACT_FOR_SEVERITY[severity]

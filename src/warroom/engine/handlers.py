@@ -10,7 +10,7 @@ from warroom.oncall import handoffs
 from warroom.paging import handlers as paging
 from warroom.paging import notices
 from warroom.statuspage import deliveries as subscriber_deliveries
-from warroom.statuspage import maintenances, subscriptions
+from warroom.statuspage import maintenance_tasks, maintenances, subscriptions
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -30,6 +30,6 @@ def default_handlers() -> dict[str, Handler]:
         incident_timers.UPDATE_REMINDER: timer_handlers.update_reminder,
         incident_timers.AUTO_RESOLVE: timer_handlers.auto_resolve,
         incident_timers.ACK_TIMEOUT: timer_handlers.ack_timeout,
-        maintenances.START: maintenances.maintenance_start,
-        maintenances.COMPLETE: maintenances.maintenance_complete,
+        maintenances.START: maintenance_tasks.maintenance_start,
+        maintenances.COMPLETE: maintenance_tasks.maintenance_complete,
     }

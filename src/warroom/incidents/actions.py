@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from warroom.alerts.repository import acknowledge_open_alerts, resolve_open_alerts
 from warroom.domain import checklist, timers
@@ -21,6 +21,7 @@ from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, trans
 from warroom.domain.notification import Urgency, urgency_of
 from warroom.domain.roles import Role
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
+from warroom.domain.statuspage import IMPACT_SENTENCE, impact_of
 from warroom.domain.timeline import SYSTEM_ACTOR, EventType
 from warroom.engine.tasks import enqueue
 from warroom.errors import Conflict
@@ -59,6 +60,7 @@ from warroom.statuspage.components import (
     ComponentChange,
     affect_component,
     components_of_incident,
+    public_component_names,
     refresh_components,
 )
 from warroom.statuspage.models import IncidentComponent
@@ -624,22 +626,35 @@ def draft_update(
     root_cause: str | None = None,
     actions_taken: str | None = None,
     status_page_url: str = "",
+    public: bool = False,
 ) -> str:
     """The kind's template filled from the incident: what the composer starts from.
-    The wait it promises is the one named, else the incident's severity's cadence."""
+    The wait it promises is the one named, else the incident's severity's cadence.
+    A public draft names only public components and says the impact in words chosen for
+    the public: the service's internal name and the incident's description stay out."""
     plan = plan_update(
         kind, incident.status, status, next_update_minutes, severity=incident.severity
     )
+    service = incident.service.name
+    affected = sorted(components) if components else [service]
+    described = impact or incident.description or None
+    if public:
+        session = object_session(incident)
+        assert session is not None, "a public draft reads the incident's components"
+        names = public_component_names(session, incident_id=incident.id, among=components)
+        service = ", ".join(names) if names else "service"
+        affected = names or ["being assessed"]
+        described = impact or IMPACT_SENTENCE[impact_of(incident.severity, incident.impact)]
     return render_update(
         kind,
         UpdateFacts(
-            service=incident.service.name,
-            affected_services=sorted(components) if components else [incident.service.name],
+            service=service,
+            affected_services=affected,
             status=plan.announced,
             started_at=incident.started_at,
             resolved_at=incident.resolved_at,
             now=now,
-            impact=impact or incident.description or None,
+            impact=described,
             progress=progress,
             root_cause=root_cause,
             actions_taken=actions_taken,
@@ -817,6 +832,7 @@ def do_publish_update(
             actions_taken=actions_taken,
             status_page_url=status_page_url,
             now=now,
+            public=public,
         )
     update = StakeholderUpdate(
         incident_id=incident.id,

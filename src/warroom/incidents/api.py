@@ -302,6 +302,9 @@ def draft_update(
     progress: Fact = None,
     root_cause: Fact = None,
     actions_taken: Fact = None,
+    public: Annotated[
+        bool, Query(description="draft for the public page: public components and words only")
+    ] = False,
 ) -> dict[str, str | int | None]:
     """The kind's template filled from the incident and the facts given (the same ones
     an update takes), for a composer to start from; nothing is published."""
@@ -324,6 +327,7 @@ def draft_update(
             root_cause=root_cause,
             actions_taken=actions_taken,
             status_page_url=ctx.settings.status_page_url,
+            public=public,
         )
     return {
         "kind": str(kind),

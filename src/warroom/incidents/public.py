@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from warroom.domain.components import ComponentStatus
-from warroom.domain.statuspage import Impact
+from warroom.domain.statuspage import Impact, impact_of
+from warroom.domain.statuspage import default_public_title as public_title_for
 from warroom.errors import Invalid
 from warroom.incidents.models import Incident
-from warroom.statuspage.components import affect_component
+from warroom.statuspage.components import affect_component, public_component_names
 from warroom.statuspage.models import Component
 
 # Statuspage's incident ids are short random strings; ours are too, so the public page
@@ -41,7 +42,12 @@ def new_public_code() -> str:
 
 
 def default_public_title(incident: Incident) -> str:
-    return incident.title[:PUBLIC_TITLE_MAX]
+    """From the incident's impact and the public components it affects: never its
+    internal title (the composer shows this default so people can word it better)."""
+    session = object_session(incident)
+    names = public_component_names(session, incident_id=incident.id) if session is not None else []
+    impact = impact_of(incident.severity, incident.impact)
+    return public_title_for(impact, names)[:PUBLIC_TITLE_MAX]
 
 
 def components_named(session: Session, names: Iterable[str]) -> dict[str, Component]:

@@ -138,7 +138,7 @@ class PageCache:
 
     # --- answering -------------------------------------------------------------------
 
-    def headers(self, entry: Cached) -> list[tuple[bytes, bytes]]:
+    def headers(self, entry: Cached, *, not_modified: bool = False) -> list[tuple[bytes, bytes]]:
         result = [
             (b"etag", entry.etag.encode()),
             (b"cache-control", f"public, max-age={int(self.check_interval)}".encode()),
@@ -146,14 +146,26 @@ class PageCache:
         if entry.cors:
             # Status widgets on other sites read /api/v2 from the browser.
             result.append((b"access-control-allow-origin", b"*"))
-        result.extend(entry.headers)
+        # A 304 has no body, so nothing to say how a body is encoded.
+        result.extend(h for h in entry.headers if not (not_modified and h[0] in _BODY_ONLY))
         return result
 
     def response(self, entry: Cached, request: Request) -> Response:
-        headers = {k.decode(): v.decode() for k, v in self.headers(entry)}
-        if _matches(request.headers.get("if-none-match"), entry.etag):
+        not_modified = _matches(request.headers.get("if-none-match"), entry.etag)
+        headers = {
+            k.decode(): v.decode() for k, v in self.headers(entry, not_modified=not_modified)
+        }
+        if not_modified:
             return Response(status_code=304, headers=headers)
         return Response(content=entry.body, media_type=entry.media_type, headers=headers)
+
+
+_BODY_ONLY = frozenset({b"content-encoding"})
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header value takes gzip."""
+    return any(part.split(";")[0].strip() == "gzip" for part in accept_encoding.split(","))
 
 
 def _matches(if_none_match: str | bytes | None, etag: str) -> bool:
@@ -186,14 +198,15 @@ def page_cache(app: Any) -> PageCache:
 
 
 # Paths whose fresh entries StatusPageFastPath may answer, and their cache keys (or a
-# function of the app giving the key, for keys that change with the time of day).
-KeyOf = Callable[[Any], Hashable]
+# function of the request's ASGI scope giving the key, for keys that change with the
+# time of day or the encoding asked for; the app is scope["app"]).
+KeyOf = Callable[[Scope], Hashable]
 FAST_PATHS: dict[str, tuple[Hashable | None, KeyOf | None]] = {}
 
 
 def fast_path(path: str, key: Hashable | None = None, *, key_of: KeyOf | None = None) -> None:
     """Let StatusPageFastPath answer GET `path` (no query string) from the cache entry
-    `key` (or `key_of(app)`) while it is fresh. The route must store its answer under the
+    `key` (or `key_of(scope)`) while it is fresh. The route must store its answer under the
     same key, with every header it needs in the entry (cors=, headers=)."""
     FAST_PATHS[path] = (key, key_of)
 
@@ -211,7 +224,7 @@ class StatusPageFastPath:
             cache: PageCache | None = getattr(scope["app"].state, "page_cache", None)
             if found is not None and cache is not None and not scope.get("query_string"):
                 key, key_of = found
-                entry = cache.fresh(key_of(scope["app"]) if key_of is not None else key)
+                entry = cache.fresh(key_of(scope) if key_of is not None else key)
                 if entry is not None:
                     await _answer(cache, entry, scope, send)
                     return
@@ -219,12 +232,13 @@ class StatusPageFastPath:
 
 
 async def _answer(cache: PageCache, entry: Cached, scope: Scope, send: Send) -> None:
-    headers = cache.headers(entry)
     inm = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
     if _matches(inm, entry.etag):
+        headers = cache.headers(entry, not_modified=True)
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
+    headers = cache.headers(entry)
     headers += [
         (b"content-type", entry.media_type.encode()),
         (b"content-length", str(len(entry.body)).encode()),

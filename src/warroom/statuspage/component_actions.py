@@ -28,6 +28,7 @@ from warroom.errors import Invalid, NotFound
 from warroom.services.models import Service
 from warroom.statuspage.component_schemas import ComponentOut, GroupOut
 from warroom.statuspage.components import refresh_components
+from warroom.statuspage.maintenances import sync_maintenance_windows
 from warroom.statuspage.models import Component, ComponentGroup, ComponentStatusChange
 from warroom.statuspage.revision import bump
 
@@ -386,15 +387,23 @@ def do_link_service(
 ) -> Linked:
     """The service becomes part of the component named (made, public, if there is none
     by that name); None or "" unlinks it. Incidents opened on the service from now on
-    affect the component; ones already open keep what they affect."""
+    affect the component; ones already open keep what they affect. Maintenances on the
+    old or new component (not yet completed) give or take the service's window at
+    once, so alerts on a service just linked into a running maintenance are held."""
     found = None
     created = False
     if component:
         found = session.scalar(select(Component).where(Component.name == component))
         if found is None:
             found, created = do_create_component(session, name=component, now=now), True
+    old_id = service.component_id
     service.status_component = found
     session.flush()
+    sync_maintenance_windows(
+        session,
+        component_ids=[i for i in (old_id, found.id if found else None) if i is not None],
+        now=now,
+    )
     bump(session, now=now)
     return Linked(found, created=created)
 

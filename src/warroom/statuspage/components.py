@@ -135,3 +135,19 @@ def components_of_incident(session: Session, incident_id: int) -> list[int]:
             )
         )
     )
+
+
+def public_component_names(
+    session: Session, *, incident_id: int, among: Iterable[str] | None = None
+) -> list[str]:
+    """The public components a public update may name: those of `among` that are public,
+    or, when none are named, the public components the incident affects."""
+    query = select(Component.name).where(Component.public.is_(True))
+    names = list(among or [])
+    if names:
+        query = query.where(Component.name.in_(names))
+    else:
+        query = query.join(IncidentComponent, IncidentComponent.component_id == Component.id).where(
+            IncidentComponent.incident_id == incident_id
+        )
+    return sorted(session.scalars(query))

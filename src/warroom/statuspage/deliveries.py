@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -319,19 +319,6 @@ def _incident_message(
     )
 
 
-def _find_maintenance(
-    session: Session, settings: Settings, code: str
-) -> public.PublicMaintenance | None:
-    # The read model lists maintenances; the one an update is about is almost always
-    # active, upcoming or among the latest.
-    lists: tuple[Literal["active", "upcoming", "all"], ...] = ("active", "upcoming", "all")
-    for which in lists:
-        for item in public.load_maintenances(session, settings=settings, which=which, limit=200):
-            if item.code == code:
-                return item
-    return None
-
-
 def _maintenance_message(
     session: Session,
     settings: Settings,
@@ -350,7 +337,7 @@ def _maintenance_message(
     link = f"{settings.status_page_url.rstrip('/')}/maintenances/{maintenance.code}"
     document: dict[str, Any] = {}
     if subscriber.kind != EMAIL:
-        shown = _find_maintenance(session, settings, maintenance.code)
+        shown = public.load_maintenance(session, maintenance.code, settings=settings)
         if shown is None:
             return None
         document = _webhook_document(

@@ -8,9 +8,10 @@ maintenance on every change (`window_span`), so a reschedule, an early start, a 
 hand completion and a changed component list all move them the same way.
 
 The engine starts a maintenance at `scheduled_for` and completes it at `scheduled_until`
-(unless auto_start / auto_complete are off). Each task carries the planned time it was
-made for and does nothing when the maintenance has since been rescheduled, moved by hand,
-or switched to manual: stale tasks are harmless, so a reschedule only adds tasks."""
+(unless auto_start / auto_complete are off); its tasks are in
+warroom.statuspage.maintenance_tasks. Each task carries the planned time it was made for
+and does nothing when the maintenance has since been rescheduled, moved by hand, or
+switched to manual: stale tasks are harmless, so a reschedule only adds tasks."""
 
 import secrets
 import string
@@ -29,7 +30,6 @@ from warroom.domain.statuspage import (
     move_maintenance,
 )
 from warroom.domain.timeline import SYSTEM_ACTOR
-from warroom.engine.runner import TaskContext
 from warroom.engine.tasks import enqueue
 from warroom.errors import Conflict, Invalid, NotFound
 from warroom.services.models import MaintenanceWindow, Service
@@ -310,7 +310,7 @@ def _record(
     return update
 
 
-def _move(
+def move(
     session: Session,
     maintenance: Maintenance,
     wanted: MaintenanceStatus,
@@ -319,6 +319,8 @@ def _move(
     actor: str,
     now: datetime,
 ) -> MaintenanceUpdate:
+    """Move a maintenance the caller holds (locked) to `wanted`, inside the caller's
+    transaction: the actions here and the engine's tasks (maintenance_tasks) share it."""
     current = maintenance.status
     try:
         move_maintenance(current, wanted)
@@ -449,7 +451,7 @@ def do_move_maintenance(
     it off. 409 naming the allowed moves otherwise."""
     _check_text("-", body or "")
     maintenance = get_maintenance(session, ref, for_update=True)
-    _move(session, maintenance, status, body=body, actor=actor, now=now)
+    move(session, maintenance, status, body=body, actor=actor, now=now)
     return maintenance
 
 
@@ -468,81 +470,7 @@ def do_post_maintenance_update(
     _check_text("-", body)
     maintenance = get_maintenance(session, ref, for_update=True)
     if status is not None and status is not maintenance.status:
-        _move(session, maintenance, status, body=body, actor=actor, now=now)
+        move(session, maintenance, status, body=body, actor=actor, now=now)
     else:
         _record(session, maintenance, body=body, actor=actor, now=now)
     return maintenance
-
-
-# --- engine handlers -----------------------------------------------------------------------
-
-
-class MaintenanceTaskError(Exception):
-    permanent = True
-
-
-def _planned(ctx: TaskContext) -> tuple[int, datetime]:
-    try:
-        planned = datetime.fromisoformat(str(ctx.task.payload["planned"]))
-        maintenance_id = int(ctx.task.payload["maintenance_id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MaintenanceTaskError(
-            f"{ctx.task.kind} task {ctx.task.id} names no maintenance and planned time"
-        ) from exc
-    if planned.tzinfo is None:
-        raise MaintenanceTaskError(f"{ctx.task.kind} task {ctx.task.id}: planned time has no zone")
-    return maintenance_id, planned
-
-
-def maintenance_start(ctx: TaskContext) -> None:
-    """At the planned start: start it if it is still scheduled for this moment and
-    still meant to start by itself."""
-    maintenance_id, planned = _planned(ctx)
-    now = ctx.clock.now()
-    with ctx.db.write() as session:
-        found = session.scalar(
-            select(Maintenance)
-            .where(Maintenance.id == maintenance_id)
-            .with_for_update(of=Maintenance)
-            .execution_options(populate_existing=True)
-        )
-        if (
-            found is not None
-            and found.status is MaintenanceStatus.SCHEDULED
-            and found.auto_start
-            and found.scheduled_for == planned
-        ):
-            _move(
-                session,
-                found,
-                MaintenanceStatus.IN_PROGRESS,
-                body=None,
-                actor=SYSTEM_ACTOR,
-                now=now,
-            )
-        ctx.complete(session)
-
-
-def maintenance_complete(ctx: TaskContext) -> None:
-    """At the planned end: complete it (from any state: a scheduled one whose whole
-    window passed unstarted is over too) unless it was rescheduled or is left to a
-    person."""
-    maintenance_id, planned = _planned(ctx)
-    now = ctx.clock.now()
-    with ctx.db.write() as session:
-        found = session.scalar(
-            select(Maintenance)
-            .where(Maintenance.id == maintenance_id)
-            .with_for_update(of=Maintenance)
-            .execution_options(populate_existing=True)
-        )
-        if (
-            found is not None
-            and found.status is not MaintenanceStatus.COMPLETED
-            and found.auto_complete
-            and found.scheduled_until == planned
-        ):
-            _move(
-                session, found, MaintenanceStatus.COMPLETED, body=None, actor=SYSTEM_ACTOR, now=now
-            )
-        ctx.complete(session)

@@ -18,9 +18,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from warroom.statuspage import feeds, html_view, public
-from warroom.statuspage.cache import Builder, PageCache, page_cache
+from warroom.statuspage.cache import Builder, PageCache, accepts_gzip, fast_path, page_cache
 from warroom.web.context import AppContext
 from warroom.web.pages.base import templates
 
@@ -76,32 +77,30 @@ def _gzipped(build: Builder) -> Builder:
     return build_gzipped
 
 
-def _wants_gzip(request: Request) -> bool:
-    accepted = request.headers.get("accept-encoding", "")
-    return any(part.split(";")[0].strip() == "gzip" for part in accepted.split(","))
+def _keyed(key: Hashable, *, gzipped: bool) -> Hashable:
+    return (key, "gzip") if gzipped else key
 
 
 async def _answer(request: Request, key: Hashable, build: Builder) -> Response:
     """The cached answer for `key`. Compressed once per build for clients that take gzip:
     ninety labelled bars per component make a large page that compresses ~20:1, and
-    compressing on every request would cost more than the cache saves."""
+    compressing on every request would cost more than the cache saves. Every header
+    is stored in the entry, so StatusPageFastPath can send the same answer."""
     ctx: AppContext = request.app.state.ctx
     cache: PageCache = page_cache(request.app)
-    gzipped = _wants_gzip(request)
+    gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = {**_security_headers(ctx), "Vary": "Accept-Encoding"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        build = _gzipped(build)
     try:
-        if gzipped:
-            entry = await run_in_threadpool(cache.get, (key, "gzip"), _gzipped(build))
-        else:
-            entry = await run_in_threadpool(cache.get, key, build)
+        entry = await run_in_threadpool(
+            cache.get, _keyed(key, gzipped=gzipped), build, headers=headers
+        )
     except _Missing:
         body = await run_in_threadpool(_not_found, ctx)
         return Response(body, 404, media_type=HTML_TYPE, headers=_security_headers(ctx))
-    response = cache.response(entry, request)
-    response.headers.update(_security_headers(ctx))
-    response.headers["Vary"] = "Accept-Encoding"
-    if gzipped and response.status_code == 200:
-        response.headers["Content-Encoding"] = "gzip"
-    return response
+    return cache.response(entry, request)
 
 
 def _not_found(ctx: AppContext) -> bytes:
@@ -153,10 +152,26 @@ def _build_index(ctx: AppContext, session: Session) -> tuple[bytes, str]:
     return body, HTML_TYPE
 
 
+def _index_key(ctx: AppContext) -> Hashable:
+    return ("status.html", *_clock_key(ctx))
+
+
+def _fast_index_key(scope: Scope) -> Hashable:
+    """The key the route below stores its answer under, from the raw request: the most
+    visited page is answered from the cache before routing and the thread pool."""
+    accepted = next((v for k, v in scope["headers"] if k == b"accept-encoding"), b"")
+    return _keyed(
+        _index_key(scope["app"].state.ctx), gzipped=accepts_gzip(accepted.decode("latin-1"))
+    )
+
+
 @router.get("")
 async def status_page(request: Request) -> Response:
     ctx: AppContext = request.app.state.ctx
-    return await _answer(request, ("status.html", *_clock_key(ctx)), lambda s: _build_index(ctx, s))
+    return await _answer(request, _index_key(ctx), lambda s: _build_index(ctx, s))
+
+
+fast_path("/status", key_of=_fast_index_key)
 
 
 # --- one incident, one maintenance --------------------------------------------------------
@@ -177,19 +192,15 @@ def _build_incident(ctx: AppContext, session: Session, code: str) -> tuple[bytes
 
 
 def _build_maintenance(ctx: AppContext, session: Session, code: str) -> tuple[bytes, str]:
-    found = [
-        m
-        for m in public.load_maintenances(session, settings=ctx.settings, which="all", limit=1000)
-        if m.code == code
-    ]
-    if not found:
+    found = public.load_maintenance(session, code, settings=ctx.settings)
+    if found is None:
         raise _Missing
     body = _render(
         ctx,
         "status/maintenance.html",
         now=ctx.clock.now(),
-        description=f"{found[0].name}: {found[0].status}",
-        maintenance=found[0],
+        description=f"{found.name}: {found.status}",
+        maintenance=found,
     )
     return body, HTML_TYPE
 

@@ -15,11 +15,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from warroom.domain.comms import UpdateStatus
@@ -30,11 +29,9 @@ from warroom.domain.statuspage import (
     Impact,
     Indicator,
     MaintenanceStatus,
-    StatusChange,
     UptimeDay,
     impact_of,
     page_indicator,
-    uptime_days,
     worst_status,
 )
 from warroom.incidents.models import Incident, IncidentRole, StakeholderUpdate
@@ -42,11 +39,11 @@ from warroom.settings import Settings
 from warroom.statuspage.models import (
     Component,
     ComponentGroup,
-    ComponentStatusChange,
     IncidentComponent,
     Maintenance,
     StatusPageRevision,
 )
+from warroom.statuspage.uptime import with_uptime
 from warroom.users.models import User
 
 # Statuspage's words for an incident that is over.
@@ -168,7 +165,7 @@ def load_page(
     info = page_info(session, settings=settings, now=now)
     components, groups = _load_components(session)
     if uptime_days > 0:
-        components = _with_uptime(session, components, settings=settings, now=now, days=uptime_days)
+        components = with_uptime(session, components, settings=settings, now=now, days=uptime_days)
     by_code = {c.code: c for c in components}
     public_groups = [
         PublicGroup(
@@ -266,32 +263,45 @@ def load_maintenances(
         query = query.order_by(Maintenance.scheduled_for.desc(), Maintenance.id.desc())
     rows = session.scalars(query.limit(limit)).all()
     base = settings.status_page_url.rstrip("/")
-    return [
-        PublicMaintenance(
-            code=m.code,
-            name=m.name,
-            status=m.status,
-            scheduled_for=m.scheduled_for,
-            scheduled_until=m.scheduled_until,
-            created_at=m.created_at,
-            updated_at=m.updated_at,
-            started_at=m.started_at,
-            completed_at=m.completed_at,
-            shortlink=f"{base}/maintenances/{m.code}",
-            components=[_public_component(c) for c in m.components if c.public],
-            updates=[
-                PublicUpdate(
-                    id=opaque_id("maintenance-update", str(u.id)),
-                    status=str(u.status),
-                    body=u.body,
-                    created_at=u.created_at,
-                    affected_components=[],
-                )
-                for u in m.updates
-            ],
-        )
-        for m in rows
-    ]
+    return [_public_maintenance(m, base=base) for m in rows]
+
+
+def load_maintenance(
+    session: Session, code: str, *, settings: Settings
+) -> PublicMaintenance | None:
+    """One maintenance by its public code (a unique-index lookup plus the two selectin
+    loads), for its page and its subscribers' webhooks: however many maintenances
+    there are, none is missed and no list is read."""
+    found = session.scalar(select(Maintenance).where(Maintenance.code == code))
+    if found is None:
+        return None
+    return _public_maintenance(found, base=settings.status_page_url.rstrip("/"))
+
+
+def _public_maintenance(m: Maintenance, *, base: str) -> PublicMaintenance:
+    return PublicMaintenance(
+        code=m.code,
+        name=m.name,
+        status=m.status,
+        scheduled_for=m.scheduled_for,
+        scheduled_until=m.scheduled_until,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+        started_at=m.started_at,
+        completed_at=m.completed_at,
+        shortlink=f"{base}/maintenances/{m.code}",
+        components=[_public_component(c) for c in m.components if c.public],
+        updates=[
+            PublicUpdate(
+                id=opaque_id("maintenance-update", str(u.id)),
+                status=str(u.status),
+                body=u.body,
+                created_at=u.created_at,
+                affected_components=[],
+            )
+            for u in m.updates
+        ],
+    )
 
 
 def opaque_id(kind: str, key: str) -> str:
@@ -308,14 +318,6 @@ def _title(settings: Settings) -> str:
 
 def _time_zone_name(settings: Settings) -> str:
     return settings.status_page_time_zone
-
-
-def _zone(settings: Settings) -> ZoneInfo:
-    # Settings validates the name; a zone database gone missing since must not 500.
-    try:
-        return ZoneInfo(settings.status_page_time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _public_component(c: Component) -> PublicComponent:
@@ -346,94 +348,6 @@ def _load_components(session: Session) -> tuple[list[PublicComponent], list[Comp
     return (
         [_public_component(c) for c in ordered],
         sorted(groups.values(), key=lambda g: (g.position, g.id)),
-    )
-
-
-def _with_uptime(
-    session: Session,
-    components: list[PublicComponent],
-    *,
-    settings: Settings,
-    now: datetime,
-    days: int,
-) -> list[PublicComponent]:
-    """Each component's last `days` days of uptime from its status history: the changes in
-    the window plus the last change before it, in two queries for all components."""
-    if not components:
-        return components
-    zone = _zone(settings)
-    local_now = now.astimezone(zone)
-    first_day: date = local_now.date() - timedelta(days=days - 1)
-    window_start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=zone)
-    codes = [c.code for c in components]
-    ids = dict(
-        session.execute(select(Component.code, Component.id).where(Component.code.in_(codes))).all()
-    )
-    id_list = list(ids.values())
-    history: dict[int, list[StatusChange]] = defaultdict(list)
-    in_window = session.execute(
-        select(
-            ComponentStatusChange.component_id,
-            ComponentStatusChange.status,
-            ComponentStatusChange.at,
-        ).where(
-            ComponentStatusChange.component_id.in_(id_list),
-            ComponentStatusChange.at >= window_start,
-        )
-    )
-    for cid, status, at in in_window:
-        history[cid].append(StatusChange(at=at, status=status))
-    last_before = (
-        select(
-            ComponentStatusChange.component_id.label("cid"),
-            func.max(ComponentStatusChange.at).label("at"),
-        )
-        .where(
-            ComponentStatusChange.component_id.in_(id_list),
-            ComponentStatusChange.at < window_start,
-        )
-        .group_by(ComponentStatusChange.component_id)
-        .subquery()
-    )
-    before = session.execute(
-        select(
-            ComponentStatusChange.component_id,
-            ComponentStatusChange.status,
-            ComponentStatusChange.at,
-        ).join(
-            last_before,
-            and_(
-                ComponentStatusChange.component_id == last_before.c.cid,
-                ComponentStatusChange.at == last_before.c.at,
-            ),
-        )
-    )
-    for cid, status, at in before:
-        history[cid].append(StatusChange(at=at, status=status))
-    result = []
-    for c in components:
-        bars = uptime_days(
-            history.get(ids[c.code], []),
-            created_at=c.created_at,
-            first_day=first_day,
-            days=days,
-            now=local_now,
-        )
-        result.append(_replace_uptime(c, bars))
-    return result
-
-
-def _replace_uptime(c: PublicComponent, bars: list[UptimeDay]) -> PublicComponent:
-    return PublicComponent(
-        code=c.code,
-        name=c.name,
-        description=c.description,
-        status=c.status,
-        position=c.position,
-        group_code=c.group_code,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-        uptime=bars,
     )
 
 

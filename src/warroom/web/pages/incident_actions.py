@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -186,92 +186,77 @@ def complete_checklist_item(
 ComponentNames = Annotated[list[str], Form(max_length=200)]
 
 
-def _update_form(
-    *,
-    kind: str,
-    status: str,
-    body: str,
-    public: str,
-    next_update_minutes: str,
-    public_title: str,
-    public_impact: str,
-    impact_text: str,
-    progress: str,
-    root_cause: str,
-    actions_taken: str,
-    component_name: list[str],
-    component_status: list[str],
-) -> tuple[dict[str, str], dict[str, object]]:
-    """The composer's fields: as typed (to show again after a refusal or a preview), and
-    as UpdateIn's shape (validated by the caller)."""
-    pins = component_pins(component_name, component_status)
-    typed = {
-        "body": body,
-        "status": status,
-        "public": public,
-        "next_update_minutes": next_update_minutes,
-        "public_title": public_title,
-        "public_impact": public_impact,
-        "impact_text": impact_text,
-        "progress": progress,
-        "root_cause": root_cause,
-        "actions_taken": actions_taken,
-        **{f"component:{name}": str(s) for name, s in pins.items() if s},
-    }
-    fields: dict[str, object] = {
-        "kind": kind,
-        "status": status or None,
-        "body": body.strip() or None,
-        "public": public == "on",
-        "next_update_minutes": next_update_minutes.strip() or None,
-        "components": {n: s for n, s in pins.items() if s} or None,
-        "impact": impact_text.strip() or None,
-        "progress": progress.strip() or None,
-        "root_cause": root_cause.strip() or None,
-        "actions_taken": actions_taken.strip() or None,
-    }
-    if public == "on":
-        # The public title and impact apply with a public update only.
-        fields["public_title"] = public_title.strip() or None
-        fields["public_impact"] = public_impact or None
-    return typed, fields
+class ComposerForm:
+    """The composer's fields as posted (FastAPI reads each parameter from the form)."""
+
+    def __init__(
+        self,
+        kind: Short = "",
+        status: Short = "",
+        body: Field = "",
+        public: Short = "",
+        next_update_minutes: Short = "",
+        public_title: Field = "",
+        public_impact: Short = "",
+        impact_text: Field = "",
+        progress: Field = "",
+        root_cause: Field = "",
+        actions_taken: Field = "",
+        component_name: ComponentNames = [],  # noqa: B006 (FastAPI copies defaults)
+        component_status: ComponentNames = [],  # noqa: B006
+    ) -> None:
+        self.kind, self.status, self.body, self.public = kind, status, body, public
+        self.next_update_minutes = next_update_minutes
+        self.public_title, self.public_impact = public_title, public_impact
+        self.impact_text, self.progress = impact_text, progress
+        self.root_cause, self.actions_taken = root_cause, actions_taken
+        self.component_name, self.component_status = component_name, component_status
+
+    def parsed(self, *, body: str | None = None) -> tuple[dict[str, str], dict[str, object]]:
+        """As typed (to show again after a refusal or a preview), and as UpdateIn's shape
+        (validated by the caller); `body` in place of the posted one."""
+        body = self.body if body is None else body
+        pins = component_pins(self.component_name, self.component_status)
+        typed = {
+            "body": body,
+            "status": self.status,
+            "public": self.public,
+            "next_update_minutes": self.next_update_minutes,
+            "public_title": self.public_title,
+            "public_impact": self.public_impact,
+            "impact_text": self.impact_text,
+            "progress": self.progress,
+            "root_cause": self.root_cause,
+            "actions_taken": self.actions_taken,
+            **{f"component:{name}": str(s) for name, s in pins.items() if s},
+        }
+        fields: dict[str, object] = {
+            "kind": self.kind,
+            "status": self.status or None,
+            "body": body.strip() or None,
+            "public": self.public == "on",
+            "next_update_minutes": self.next_update_minutes.strip() or None,
+            "components": {n: s for n, s in pins.items() if s} or None,
+            "impact": self.impact_text.strip() or None,
+            "progress": self.progress.strip() or None,
+            "root_cause": self.root_cause.strip() or None,
+            "actions_taken": self.actions_taken.strip() or None,
+        }
+        if self.public == "on":
+            # The public title and impact apply with a public update only.
+            fields["public_title"] = self.public_title.strip() or None
+            fields["public_impact"] = self.public_impact or None
+        return typed, fields
+
+
+Composer = Annotated[ComposerForm, Depends()]
 
 
 @router.post("/updates")
 def publish_update(
-    request: Request,
-    ctx: PageCtx,
-    who: Writer,
-    incident_id: IncidentId,
-    kind: Short = "",
-    status: Short = "",
-    body: Field = "",
-    public: Short = "",
-    next_update_minutes: Short = "",
-    public_title: Field = "",
-    public_impact: Short = "",
-    impact_text: Field = "",
-    progress: Field = "",
-    root_cause: Field = "",
-    actions_taken: Field = "",
-    component_name: ComponentNames = [],  # noqa: B006 (FastAPI copies defaults)
-    component_status: ComponentNames = [],  # noqa: B006
+    request: Request, ctx: PageCtx, who: Writer, incident_id: IncidentId, composer: Composer
 ) -> Response:
-    form, fields = _update_form(
-        kind=kind,
-        status=status,
-        body=body,
-        public=public,
-        next_update_minutes=next_update_minutes,
-        public_title=public_title,
-        public_impact=public_impact,
-        impact_text=impact_text,
-        progress=progress,
-        root_cause=root_cause,
-        actions_taken=actions_taken,
-        component_name=component_name,
-        component_status=component_status,
-    )
+    form, fields = composer.parsed()
 
     def change(session: Session, now: datetime) -> None:
         update = UpdateIn.model_validate(fields)
@@ -293,48 +278,18 @@ def publish_update(
         change,
         done="update",
         form=form,
-        compose=kind,
+        compose=composer.kind,
         anchor="#updates",
     )
 
 
 @router.post("/updates/preview")
 def preview_update(
-    request: Request,
-    ctx: PageCtx,
-    who: Writer,
-    incident_id: IncidentId,
-    kind: Short = "",
-    status: Short = "",
-    body: Field = "",
-    public: Short = "",
-    next_update_minutes: Short = "",
-    public_title: Field = "",
-    public_impact: Short = "",
-    impact_text: Field = "",
-    progress: Field = "",
-    root_cause: Field = "",
-    actions_taken: Field = "",
-    component_name: ComponentNames = [],  # noqa: B006
-    component_status: ComponentNames = [],  # noqa: B006
+    request: Request, ctx: PageCtx, who: Writer, incident_id: IncidentId, composer: Composer
 ) -> Response:
     """The composer's "Preview": the kind's template filled from the fields, put in the
     text box to edit before publishing. Writes nothing."""
-    form, fields = _update_form(
-        kind=kind,
-        status=status,
-        body="",
-        public=public,
-        next_update_minutes=next_update_minutes,
-        public_title=public_title,
-        public_impact=public_impact,
-        impact_text=impact_text,
-        progress=progress,
-        root_cause=root_cause,
-        actions_taken=actions_taken,
-        component_name=component_name,
-        component_status=component_status,
-    )
+    form, fields = composer.parsed(body="")
     now = ctx.clock.now()
     try:
         wanted = UpdateIn.model_validate(fields)
@@ -352,16 +307,17 @@ def preview_update(
                 root_cause=wanted.root_cause,
                 actions_taken=wanted.actions_taken,
                 status_page_url=ctx.settings.status_page_url,
+                public=wanted.public,
             )
     except REFUSALS as exc:
         status_code, message = error_of(exc)
-        form["body"] = body
+        form["body"] = composer.body
         return incident_page(
             request,
             ctx,
             who,
             incident_id,
-            compose=kind,
+            compose=composer.kind,
             form=form,
             error=message,
             status_code=status_code,
@@ -371,7 +327,7 @@ def preview_update(
         ctx,
         who,
         incident_id,
-        compose=kind,
+        compose=composer.kind,
         form=form,
         notice="Preview: edit the text if you like, then Publish.",
     )

@@ -139,7 +139,10 @@ def incident_page(
         composer = composer_view(session, incident, out)
         url = ctx.settings.status_page_url
         drafts = {
-            str(kind): actions.draft_update(incident, kind, now=now, status_page_url=url)
+            # The composer starts public when the incident already is.
+            str(kind): actions.draft_update(
+                incident, kind, now=now, status_page_url=url, public=incident.public
+            )
             for kind in UpdateKind
         }
     kinds = [str(k) for k in UpdateKind]
