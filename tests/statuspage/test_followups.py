@@ -23,7 +23,7 @@ from warroom.engine.runner import Engine
 from warroom.services.actions import do_update_service
 from warroom.services.models import MaintenanceWindow, Service
 from warroom.settings import Settings
-from warroom.statuspage import cache, maintenance_tasks, maintenances, pages, public, uptime
+from warroom.statuspage import cache, pages, public, uptime
 from warroom.statuspage.maintenances import do_move_maintenance
 from warroom.statuspage.models import Maintenance
 
@@ -401,16 +401,3 @@ def test_uptime_bars_come_from_the_uptime_module(
     assert [c.uptime for c in direct] == [c.uptime for c in page.components]
     assert all(len(c.uptime) == 7 for c in direct)
     assert all(c.uptime == [] for c in bare.components)
-
-
-def test_the_engine_runs_maintenance_tasks_from_their_own_module() -> None:
-    handlers = default_handlers()
-    assert handlers[maintenances.START] is maintenance_tasks.maintenance_start
-    assert handlers[maintenances.COMPLETE] is maintenance_tasks.maintenance_complete
-    assert not hasattr(maintenances, "maintenance_start")
-
-
-@pytest.mark.parametrize("module", [public, maintenances])
-def test_the_split_modules_stay_under_500_lines(module: Any) -> None:
-    lines = Path(module.__file__).read_text().count("\n")
-    assert lines < 500, f"{module.__name__} has {lines} lines"

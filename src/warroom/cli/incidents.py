@@ -400,7 +400,10 @@ def set_public(
         bool, typer.Option("--private", help="Hide it from the status page (keeps its link).")
     ] = False,
     title: Annotated[
-        str | None, typer.Option(help="Public title (default: the incident's title).")
+        str | None,
+        typer.Option(
+            help="Public title (default: built from the impact and the public components)."
+        ),
     ] = None,
     impact: Annotated[
         str | None,

@@ -168,6 +168,11 @@ def _complete(
 def _finish(session: Session, incident: Incident, *, now: datetime) -> Incident:
     _sync_checklist(session, incident, now=now)
     incident.updated_at = now
+    if incident.public and not incident.drill:
+        # What the status page shows of it (status, resolved or not, commander when
+        # shown, impact by severity) may have changed: every action ends here, so no
+        # path (resolve, reopen, role, severity, intake) can leave the page stale.
+        bump(session, now=now)
     session.flush()
     return incident
 
@@ -735,8 +740,16 @@ def do_set_public(
     """Whether and how the incident shows on the public status page. None leaves a
     setting as it is; impact "severity" makes it follow the severity again; each named
     component is marked affected (None: as the severity implies), internal ones too
-    (they never show publicly). Going private hides it and keeps its code."""
-    incident = _load_open(session, incident_id)
+    (they never show publicly). Going private hides it and keeps its code; a closed
+    incident may still be hidden (a publication can be taken back), nothing else."""
+    incident = repository.get_incident(session, incident_id, for_update=True)
+    hiding_only = not public and title is None and impact is None and not components
+    if incident.status is Status.CLOSED and not hiding_only:
+        raise Conflict(
+            f"incident {incident_id} is closed; it can only be taken off the status page "
+            '({"public": false})',
+            allowed=[],
+        )
     changed = apply_public_settings(
         incident,
         now=now,

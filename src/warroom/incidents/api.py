@@ -259,7 +259,8 @@ def list_updates(
 @router.put("/{incident_id}/public", response_model=IncidentOut)
 def set_public(incident_id: IncidentId, body: PublicIn, who: Responder, ctx: Ctx) -> IncidentOut:
     """Whether and how the incident shows on the public status page. Making it public
-    the first time gives it a public code and title (default: its title); `impact`
+    the first time gives it a public code and a public title (default: from its impact and
+    public components, never its internal title); `impact`
     "severity" follows the severity again; `components` marks components affected (null:
     as the severity implies). Making it private hides it and keeps its code. 422 names
     an unknown component."""

@@ -113,7 +113,10 @@ class UpdateIn(In):
 
 class PublicIn(In):
     public: bool
-    title: PublicTitle | None = Field(default=None, description="default: the incident's title")
+    title: PublicTitle | None = Field(
+        default=None,
+        description="default: from the impact and public components, not the internal title",
+    )
     impact: ImpactChoice | None = Field(
         default=None, description="none|minor|major|critical, or 'severity' to follow it"
     )

@@ -20,6 +20,7 @@ import math
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,14 +60,18 @@ class PageCache:
         self._db = db
         self.check_interval = check_interval
         self._monotonic = monotonic
-        self._entries: dict[Hashable, Cached] = {}
+        # Least recently stored first; at most MAX_ENTRIES (keys include incident codes
+        # and the hour, so an unbounded dict would grow with crawlers and time).
+        self._entries: OrderedDict[Hashable, Cached] = OrderedDict()
         self._revision: int | None = None
         self._checked_at = -math.inf
         # Bumped by every clear: a build that began before a clear must not store what
         # it read, which may predate the change that caused the clear.
         self._generation = 0
         self._guard = threading.Lock()
-        self._building: dict[Hashable, threading.Lock] = {}
+        # Striped: one builder per key (a burst after a change waits for one build
+        # instead of running fifty) without a lock per key ever seen.
+        self._building = [threading.Lock() for _ in range(_BUILD_LOCKS)]
         self.builds = 0  # how many times something was built (tests, benchmarks)
         ref = weakref.ref(self)
 
@@ -117,6 +122,8 @@ class PageCache:
                 self.builds += 1
                 if generation == self._generation:
                     self._entries[key] = entry
+                    while len(self._entries) > MAX_ENTRIES:
+                        self._entries.popitem(last=False)
             return entry
 
     def _check(self, session: Session) -> int:
@@ -131,10 +138,7 @@ class PageCache:
             return self._generation
 
     def _key_lock(self, key: Hashable) -> threading.Lock:
-        # One builder per key: a burst of requests after a change waits for one build
-        # instead of running fifty.
-        with self._guard:
-            return self._building.setdefault(key, threading.Lock())
+        return self._building[hash(key) % _BUILD_LOCKS]
 
     # --- answering -------------------------------------------------------------------
 
@@ -161,6 +165,8 @@ class PageCache:
 
 
 _BODY_ONLY = frozenset({b"content-encoding"})
+MAX_ENTRIES = 128
+_BUILD_LOCKS = 32
 
 
 def accepts_gzip(accept_encoding: str) -> bool:

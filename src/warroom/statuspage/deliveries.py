@@ -290,7 +290,7 @@ def _incident_message(
     incident = session.get(Incident, found.incident_id)
     if incident is None or not incident.public or not incident.public_code:
         return None
-    name = incident.public_title or incident.title
+    name = public.public_name(incident)
     link = f"{settings.status_page_url.rstrip('/')}/incidents/{incident.public_code}"
     document: dict[str, Any] = {}
     if subscriber.kind != EMAIL:
@@ -424,7 +424,7 @@ def _post_webhook(url: str, document: dict[str, Any]) -> None:
     raise SubscriberDeliveryError(
         f"{shown}: HTTP {response.status_code}",
         permanent=outcome.permanent,
-        retry_after=float(retry_after) if retry_after.isdigit() else None,
+        retry_after=float(retry_after) if retry_after.isascii() and retry_after.isdigit() else None,
     )
 
 

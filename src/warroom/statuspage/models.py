@@ -122,6 +122,13 @@ class Maintenance(Base):
         lazy="selectin", order_by="MaintenanceUpdate.created_at.desc()"
     )
 
+    @property
+    def public(self) -> bool:
+        """On the public page (and told to subscribers) unless every component it touches
+        is internal: work on internal systems is nobody else's news. The same rule as
+        warroom.statuspage.public's query."""
+        return not self.components or any(c.public for c in self.components)
+
 
 class MaintenanceComponent(Base):
     __tablename__ = "maintenance_components"

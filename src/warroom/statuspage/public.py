@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from warroom.domain.comms import UpdateStatus
@@ -41,6 +41,7 @@ from warroom.statuspage.models import (
     ComponentGroup,
     IncidentComponent,
     Maintenance,
+    MaintenanceComponent,
     StatusPageRevision,
 )
 from warroom.statuspage.uptime import with_uptime
@@ -250,7 +251,7 @@ def load_maintenances(
 ) -> list[PublicMaintenance]:
     """upcoming: scheduled, soonest first; active: in progress or verifying, soonest first;
     all: every maintenance, latest scheduled first."""
-    query = select(Maintenance)
+    query = select(Maintenance).where(_shown_publicly())
     if which == "upcoming":
         query = query.where(Maintenance.status == MaintenanceStatus.SCHEDULED).order_by(
             Maintenance.scheduled_for, Maintenance.id
@@ -273,9 +274,27 @@ def load_maintenance(
     loads), for its page and its subscribers' webhooks: however many maintenances
     there are, none is missed and no list is read."""
     found = session.scalar(select(Maintenance).where(Maintenance.code == code))
-    if found is None:
+    if found is None or not found.public:
         return None
     return _public_maintenance(found, base=settings.status_page_url.rstrip("/"))
+
+
+def public_name(incident: Incident) -> str:
+    """What the public calls the incident: its public title, never the internal one."""
+    return incident.public_title or "Service disruption"
+
+
+def _shown_publicly() -> ColumnElement[bool]:
+    """Maintenance.public in SQL: no components at all, or at least one public one."""
+    touches = MaintenanceComponent.maintenance_id == Maintenance.id
+    return or_(
+        ~exists().where(touches),
+        exists().where(
+            touches,
+            Component.id == MaintenanceComponent.component_id,
+            Component.public.is_(True),
+        ),
+    )
 
 
 def _public_maintenance(m: Maintenance, *, base: str) -> PublicMaintenance:
@@ -452,7 +471,7 @@ def _public_incident(
         updated_at = max(updated_at, resolved_at)
     return PublicIncident(
         code=code,
-        name=incident.public_title or "Service disruption",
+        name=public_name(incident),
         status=status,
         impact=impact_of(incident.severity, incident.impact),
         created_at=created_at,

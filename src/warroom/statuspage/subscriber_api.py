@@ -26,7 +26,7 @@ def list_subscribers(
     cursor: Cursor = None,
 ) -> ListOut[SubscriberOut]:
     """Oldest first; `next` is the cursor of the following page."""
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
         raise Invalid("cursor: pass the `next` value of the previous page")
     after = int(cursor) if cursor else 0
     with ctx.db.read() as session:

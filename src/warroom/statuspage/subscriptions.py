@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import as_id, find_by_ref
 from warroom.domain.errors import DomainError
 from warroom.domain.notification import url_scheme
 from warroom.domain.severity import Severity
@@ -91,9 +92,10 @@ def _unsubscribe_mac(key: bytes, subscriber: Subscriber) -> str:
 def subscriber_by_unsubscribe_token(session: Session, key: bytes, token: str) -> Subscriber | None:
     """The subscriber an unsubscribe link names, or None (tampered, or already gone)."""
     raw_id, dot, mac = token.partition(".")
-    if not dot or not raw_id.isdigit() or len(raw_id) > 12:
+    subscriber_id = as_id(raw_id)
+    if not dot or subscriber_id is None:
         return None
-    subscriber = session.get(Subscriber, int(raw_id))
+    subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         return None
     if not hmac.compare_digest(_unsubscribe_mac(key, subscriber).encode(), mac.encode()):
@@ -116,7 +118,8 @@ def confirm_expired(subscriber: Subscriber, *, now: datetime) -> bool:
 def do_subscribe_email(session: Session, *, address: str, now: datetime) -> None:
     """Start (or restart) the double opt-in for `address`: a mail with a confirm link.
     Says nothing about whether the address was subscribed already, so the form cannot be
-    used to find out who is; an address that was sent a link within RESEND_GAP gets none."""
+    used to find out who is; a confirmed address gets no mail, and an unconfirmed one is
+    sent another link only after a wait that doubles each time."""
     try:
         email = normalise_email(address)
     except BadAddress as exc:
@@ -130,8 +133,17 @@ def do_subscribe_email(session: Session, *, address: str, now: datetime) -> None
     subscriber = session.scalar(
         select(Subscriber).where(Subscriber.kind == EMAIL, Subscriber.address == email)
     )
+    if subscriber is not None and subscriber.confirmed_at is not None:
+        return  # subscribed already: nothing to confirm, and no mail to pester them with
     sent = subscriber.confirm_sent_at if subscriber is not None else None
-    if sent is not None and now - sent < RESEND_GAP:
+    # The wait doubles with each resend (10 min, 10, 20, 40 …): someone who lost the mail
+    # gets another soon, but nobody can have a stranger's inbox flooded (about ten mails
+    # in the week before an unconfirmed row is dropped).
+    if (
+        subscriber is not None
+        and sent is not None
+        and now - sent < max(RESEND_GAP, sent - subscriber.created_at)
+    ):
         return
     secret = new_secret()
     if subscriber is None:
@@ -285,11 +297,7 @@ def do_add_audience(
 
 
 def find_audience(session: Session, ref: str) -> Audience:
-    audience = (
-        session.get(Audience, int(ref))
-        if ref.isdigit() and len(ref) < 12
-        else session.scalar(select(Audience).where(Audience.name == ref))
-    )
+    audience = find_by_ref(session, Audience, Audience.name, ref)
     if audience is None:
         raise NotFound(f"no audience {ref!r}")
     return audience
@@ -342,7 +350,10 @@ def notify_subscribers_of_maintenance(
     session: Session, *, maintenance: Maintenance, update: MaintenanceUpdate, now: datetime
 ) -> int:
     """Enqueue a maintenance's update (scheduled, started, verifying, completed or a
-    posted note) to every confirmed subscriber; the number of subscribers it goes to."""
+    posted note) to every confirmed subscriber; the number of subscribers it goes to.
+    A maintenance on internal components only is nobody outside's news: none."""
+    if not maintenance.public:
+        return 0
     count = _confirmed_subscribers(session)
     if count:
         if update.id is None:

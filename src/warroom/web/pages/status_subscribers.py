@@ -183,7 +183,7 @@ async def subscribe(request: Request) -> Response:
         else:
             values = parse_qs(raw.decode("utf-8"), max_num_fields=5).get("email", [""])
             email = SubscribeIn(email=values[0]).email
-    except (ValueError, ValidationError, UnicodeDecodeError):
+    except (ValueError, ValidationError, UnicodeDecodeError, RecursionError):
         return answer(422, "Give one email address, e.g. name@example.com.")
 
     def write() -> None:
