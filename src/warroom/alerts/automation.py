@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from warroom.domain.timeline import SYSTEM_ACTOR
 from warroom.engine.runner import TaskContext
 from warroom.engine.tasks import enqueue
-from warroom.incidents.actions import set_component_status
+from warroom.incidents.actions import refresh_affected
 from warroom.incidents.models import Incident
 from warroom.services.models import Service
-from warroom.statuspage.components import components_of_incident, refresh_components
 
 OPEN_ROOM = "open_room"
 
@@ -45,9 +45,7 @@ def sync_component(ctx: TaskContext) -> None:
     with ctx.db.write() as session:
         incident = session.get(Incident, ctx.task.incident_id)
         if incident is not None:
-            now = ctx.clock.now()
-            changes = refresh_components(
-                session, components_of_incident(session, incident.id), now=now
+            refresh_affected(
+                session, incident, actor=SYSTEM_ACTOR, now=ctx.clock.now(), automatic=True
             )
-            set_component_status(session, incident, changes, now=now)
         ctx.complete(session)

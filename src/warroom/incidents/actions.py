@@ -1,6 +1,6 @@
 """Every change to an incident, each one transaction: rule, rows, timeline events."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -386,25 +386,6 @@ def _restore_component(session: Session, incident: Incident, *, now: datetime) -
         enqueue(session, kind=SYNC_COMPONENT, incident_id=incident.id, now=now)
 
 
-def set_component_status(
-    session: Session, incident: Incident, changes: Sequence[ComponentChange], *, now: datetime
-) -> None:
-    """Component status changes automation worked out for the incident (the rows were
-    written by refresh_components), on its timeline."""
-    for change in changes:
-        record(
-            session,
-            incident,
-            EventType.COMPONENT_STATUS_CHANGED,
-            actor=SYSTEM_ACTOR,
-            at=now,
-            component=change.component.name,
-            automatic=True,
-            public=change.component.public,
-            **{"from": str(change.old_status), "to": str(change.new_status)},
-        )
-
-
 def do_change_status(
     session: Session,
     *,
@@ -526,9 +507,6 @@ def do_change_severity(
         )
         incident.severity = severity
         _restore_component(session, incident, now=now)
-        if incident.public:
-            # Its public impact may follow the severity: the page changes with it.
-            bump(session, now=now)
         if urgency_of(severity) is Urgency.HIGH:
             # Pages held for someone's waking hours were held because it was not urgent.
             hasten_held_pages(session, incident_id=incident.id, now=now)
@@ -704,11 +682,16 @@ def _load_for_update(session: Session, incident_id: int, status: UpdateStatus | 
     return _load_open(session, incident_id)
 
 
-def _refresh_affected(
-    session: Session, incident: Incident, *, actor: str, now: datetime
+def refresh_affected(
+    session: Session,
+    incident: Incident,
+    *,
+    actor: str,
+    now: datetime,
+    automatic: bool = False,
 ) -> list[ComponentChange]:
     """Work out the status of every component the incident affects again, each change
-    on its timeline (made by a person, not by automation)."""
+    on its timeline (`automatic`: worked out by warroom, not made by a person)."""
     changes = refresh_components(session, components_of_incident(session, incident.id), now=now)
     for change in changes:
         record(
@@ -718,7 +701,7 @@ def _refresh_affected(
             actor=actor,
             at=now,
             component=change.component.name,
-            automatic=False,
+            automatic=automatic,
             public=change.component.public,
             **{"from": str(change.old_status), "to": str(change.new_status)},
         )
@@ -761,7 +744,7 @@ def do_set_public(
     if components:
         pin_components(session, incident_id=incident.id, chosen=components, source="hand", now=now)
         changed["components"] = {name: str(s) if s else None for name, s in components.items()}
-        _refresh_affected(session, incident, actor=actor, now=now)
+        refresh_affected(session, incident, actor=actor, now=now)
     if changed:
         record(
             session,
@@ -771,7 +754,8 @@ def do_set_public(
             at=now,
             **changed,
         )
-        bump(session, now=now)
+        if not incident.public:
+            bump(session, now=now)  # taken off the page (_finish bumps for public ones)
     return _finish(session, incident, now=now)
 
 
@@ -831,7 +815,7 @@ def do_publish_update(
         components_named(session, pins)  # still refuses a name that does not exist
     # Also after a move to resolved: the incident no longer counts towards its
     # components, and they come back here, in the same transaction.
-    changes = _refresh_affected(session, incident, actor=actor, now=now)
+    changes = refresh_affected(session, incident, actor=actor, now=now)
     if body is None or not body.strip():
         body = draft_update(
             incident,
@@ -879,8 +863,6 @@ def do_publish_update(
         next_update_minutes=next_update_minutes,
         component_changes=[c["name"] for c in update.component_changes],
     )
-    if public or incident.public:
-        bump(session, now=now)
     if public:
         subscriptions.notify_subscribers_of_update(
             session, incident=incident, update=update, now=now

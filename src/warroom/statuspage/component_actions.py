@@ -13,7 +13,6 @@ import base64
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TypeVar
@@ -21,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from warroom.db.lookup import as_id, ensure_name_free
+from warroom.db.lookup import ensure_name_free, find_by_ref
 from warroom.db.pagination import Page, paginate
 from warroom.domain.components import ComponentStatus
 from warroom.errors import Invalid, NotFound
@@ -56,12 +55,8 @@ def new_code() -> str:
 def _find(session: Session, model: type[Named], ref: str | int) -> Named | None:
     """By name, then id, then public code: paths take any of the three."""
     text = str(ref)
-    if "\x00" in text:
-        return None
-    found = session.scalar(select(model).where(model.name == text))
-    if found is None and (row_id := as_id(text)) is not None:
-        found = session.get(model, row_id)
-    if found is None and len(text) == CODE_LENGTH:
+    found = find_by_ref(session, model, model.name, text)
+    if found is None and len(text) == CODE_LENGTH and "\x00" not in text:
         found = session.scalar(select(model).where(model.code == text))
     return found
 
@@ -376,26 +371,19 @@ def do_delete_group(session: Session, *, ref: str | int, now: datetime) -> Group
 # --- services --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Linked:
-    component: Component | None
-    created: bool
-
-
 def do_link_service(
     session: Session, *, service: Service, component: str | None, now: datetime
-) -> Linked:
+) -> None:
     """The service becomes part of the component named (made, public, if there is none
     by that name); None or "" unlinks it. Incidents opened on the service from now on
     affect the component; ones already open keep what they affect. Maintenances on the
     old or new component (not yet completed) give or take the service's window at
     once, so alerts on a service just linked into a running maintenance are held."""
     found = None
-    created = False
     if component:
         found = session.scalar(select(Component).where(Component.name == component))
         if found is None:
-            found, created = do_create_component(session, name=component, now=now), True
+            found = do_create_component(session, name=component, now=now)
     old_id = service.component_id
     service.status_component = found
     session.flush()
@@ -405,7 +393,6 @@ def do_link_service(
         now=now,
     )
     bump(session, now=now)
-    return Linked(found, created=created)
 
 
 def do_move_component(session: Session, *, ref: str | int, up: bool, now: datetime) -> Component:

@@ -4,11 +4,12 @@ starting or ending) calls `refresh_components`, which works the status out again
 the facts, appends to the component's history when it changes, and bumps the page's
 revision."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.domain.components import ComponentStatus
@@ -63,30 +64,30 @@ def refresh_components(
         .with_for_update(of=Component, key_share=True)
         .execution_options(populate_existing=True)
     ).all()
-    changes: list[ComponentChange] = []
-    for component in components:
-        rows = session.execute(
-            select(IncidentComponent.status, Incident.severity)
-            .join(Incident, Incident.id == IncidentComponent.incident_id)
+    # Two queries for the whole set, not two per component.
+    open_on: dict[int, list[ComponentStatus]] = defaultdict(list)
+    for component_id, chosen, severity in session.execute(
+        select(IncidentComponent.component_id, IncidentComponent.status, Incident.severity)
+        .join(Incident, Incident.id == IncidentComponent.incident_id)
+        .where(IncidentComponent.component_id.in_(ids), Incident.status.in_(OPEN_STATUSES))
+    ):
+        open_on[component_id].append(incident_component_status(severity, chosen))
+    in_maintenance = set(
+        session.scalars(
+            select(MaintenanceComponent.component_id)
+            .join(Maintenance, Maintenance.id == MaintenanceComponent.maintenance_id)
             .where(
-                IncidentComponent.component_id == component.id,
-                Incident.status.in_(OPEN_STATUSES),
-            )
-        ).all()
-        in_maintenance = bool(
-            session.scalar(
-                select(
-                    exists()
-                    .where(MaintenanceComponent.component_id == component.id)
-                    .where(Maintenance.id == MaintenanceComponent.maintenance_id)
-                    .where(Maintenance.status.in_(MAINTENANCE_ACTIVE))
-                )
+                MaintenanceComponent.component_id.in_(ids),
+                Maintenance.status.in_(MAINTENANCE_ACTIVE),
             )
         )
+    )
+    changes: list[ComponentChange] = []
+    for component in components:
         wanted = component_status(
             manual=component.manual_status,
-            incident_statuses=[incident_component_status(sev, st) for st, sev in rows],
-            in_maintenance=in_maintenance,
+            incident_statuses=open_on[component.id],
+            in_maintenance=component.id in in_maintenance,
         )
         if wanted != component.status:
             changes.append(ComponentChange(component, component.status, wanted))

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from warroom.db.lookup import as_id
 from warroom.db.pagination import Page, paginate
 from warroom.domain.errors import DomainError
 from warroom.domain.statuspage import (
@@ -110,10 +111,8 @@ def get_maintenance(session: Session, ref: str | int, *, for_update: bool = Fals
     """By id (digits) or by public code."""
     text = str(ref)
     query: Select[Maintenance]
-    if text.isascii() and text.isdigit():
-        if int(text) >= 2**31:
-            raise NotFound(f"no maintenance with id or code '{text}'")
-        query = select(Maintenance).where(Maintenance.id == int(text))
+    if text.isascii() and text.isdigit():  # codes are letters only
+        query = select(Maintenance).where(Maintenance.id == as_id(text))
     else:
         query = select(Maintenance).where(Maintenance.code == text.strip().lower())
     if for_update:

@@ -333,17 +333,7 @@ def notify_subscribers_of_update(
     updates, private incidents and drills reach no subscriber."""
     if not update.public or not incident.public or incident.drill:
         return 0
-    count = _confirmed_subscribers(session)
-    if count:
-        if update.id is None:
-            session.flush()
-        enqueue(
-            session,
-            kind=SUBSCRIBERS_FANOUT,
-            payload={"event": "incident", "update_id": update.id, "after_id": 0},
-            now=now,
-        )
-    return count
+    return _fan_out(session, event="incident", update=update, now=now)
 
 
 def notify_subscribers_of_maintenance(
@@ -354,6 +344,14 @@ def notify_subscribers_of_maintenance(
     A maintenance on internal components only is nobody outside's news: none."""
     if not maintenance.public:
         return 0
+    return _fan_out(session, event="maintenance", update=update, now=now)
+
+
+def _fan_out(
+    session: Session, *, event: str, update: StakeholderUpdate | MaintenanceUpdate, now: datetime
+) -> int:
+    """One task that, after commit, enqueues the delivery to each confirmed subscriber;
+    the number of subscribers it will reach."""
     count = _confirmed_subscribers(session)
     if count:
         if update.id is None:
@@ -361,7 +359,7 @@ def notify_subscribers_of_maintenance(
         enqueue(
             session,
             kind=SUBSCRIBERS_FANOUT,
-            payload={"event": "maintenance", "update_id": update.id, "after_id": 0},
+            payload={"event": event, "update_id": update.id, "after_id": 0},
             now=now,
         )
     return count

@@ -5,9 +5,9 @@ reschedule it. Times on the forms are in the reader's own time zone."""
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,25 +108,49 @@ def _status(text: str) -> MaintenanceStatus:
         raise Invalid(f"'{text[:20]}' is not a maintenance status") from None
 
 
-def _typed(
-    name: str,
-    body: str,
-    components: list[str],
-    scheduled_for: str,
-    scheduled_until: str,
-    auto_start: str,
-    auto_complete: str,
-) -> dict[str, str]:
-    """What was typed, to show again when the form is refused (names one a line)."""
-    return {
-        "name": name,
-        "body": body,
-        "components": "\n".join(components),
-        "scheduled_for": scheduled_for,
-        "scheduled_until": scheduled_until,
-        "auto_start": "1" if auto_start else "",
-        "auto_complete": "1" if auto_complete else "",
-    }
+class MaintenanceForm:
+    """The schedule / edit form as posted (FastAPI reads each parameter from the form)."""
+
+    def __init__(
+        self,
+        name: Name = "",
+        body: Body = "",
+        components: Names = [],  # noqa: B006 - FastAPI copies form defaults per request
+        scheduled_for: Moment = "",
+        scheduled_until: Moment = "",
+        auto_start: Flag = "",
+        auto_complete: Flag = "",
+    ) -> None:
+        self.name, self.body, self.components = name, body, components
+        self.scheduled_for, self.scheduled_until = scheduled_for, scheduled_until
+        self.auto_start, self.auto_complete = auto_start, auto_complete
+
+    def typed(self) -> dict[str, str]:
+        """What was typed, to show again when the form is refused (names one a line)."""
+        return {
+            "name": self.name,
+            "body": self.body,
+            "components": "\n".join(self.components),
+            "scheduled_for": self.scheduled_for,
+            "scheduled_until": self.scheduled_until,
+            "auto_start": "1" if self.auto_start else "",
+            "auto_complete": "1" if self.auto_complete else "",
+        }
+
+    def fields(self, who: PageUser) -> dict[str, Any]:
+        """As the schedule and update actions take them; times read in `who`'s zone."""
+        return {
+            "name": self.name,
+            "body": self.body.strip(),
+            "components": self.components,
+            "scheduled_for": _moment(self.scheduled_for, "starts", who),
+            "scheduled_until": _moment(self.scheduled_until, "ends", who),
+            "auto_start": bool(self.auto_start),
+            "auto_complete": bool(self.auto_complete),
+        }
+
+
+Posted = Annotated[MaintenanceForm, Depends()]
 
 
 def list_page(
@@ -221,32 +245,12 @@ def maintenance_detail(
 
 
 @router.post("")
-def schedule(
-    request: Request,
-    ctx: PageCtx,
-    who: Writer,
-    name: Name = "",
-    body: Body = "",
-    components: Names = [],  # noqa: B006 - FastAPI copies form defaults per request
-    scheduled_for: Moment = "",
-    scheduled_until: Moment = "",
-    auto_start: Flag = "",
-    auto_complete: Flag = "",
-) -> Response:
-    form = _typed(name, body, components, scheduled_for, scheduled_until, auto_start, auto_complete)
+def schedule(request: Request, ctx: PageCtx, who: Writer, posted: Posted) -> Response:
+    form = posted.typed()
 
     def write(session: Session) -> str:
         made = actions.do_schedule_maintenance(
-            session,
-            name=name,
-            body=body.strip(),
-            components=components,
-            scheduled_for=_moment(scheduled_for, "starts", who),
-            scheduled_until=_moment(scheduled_until, "ends", who),
-            auto_start=bool(auto_start),
-            auto_complete=bool(auto_complete),
-            actor=who.handle,
-            now=ctx.clock.now(),
+            session, **posted.fields(who), actor=who.handle, now=ctx.clock.now()
         )
         return f"{PAGE}/{made.id}?ok=scheduled"
 
@@ -308,33 +312,13 @@ def post_update(
 
 @router.post("/{ref}/edit")
 def edit(
-    request: Request,
-    ctx: PageCtx,
-    who: Writer,
-    ref: MaintenanceRef,
-    name: Name = "",
-    body: Body = "",
-    components: Names = [],  # noqa: B006 - FastAPI copies form defaults per request
-    scheduled_for: Moment = "",
-    scheduled_until: Moment = "",
-    auto_start: Flag = "",
-    auto_complete: Flag = "",
+    request: Request, ctx: PageCtx, who: Writer, ref: MaintenanceRef, posted: Posted
 ) -> Response:
-    form = _typed(name, body, components, scheduled_for, scheduled_until, auto_start, auto_complete)
+    form = posted.typed()
 
     def change(session: Session, maintenance: Maintenance, now: datetime) -> None:
         actions.do_update_maintenance(
-            session,
-            ref=maintenance.id,
-            name=name,
-            body=body.strip(),
-            components=components,
-            scheduled_for=_moment(scheduled_for, "starts", who),
-            scheduled_until=_moment(scheduled_until, "ends", who),
-            auto_start=bool(auto_start),
-            auto_complete=bool(auto_complete),
-            actor=who.handle,
-            now=now,
+            session, ref=maintenance.id, **posted.fields(who), actor=who.handle, now=now
         )
 
     return _act(request, ctx, who, ref, change, done="saved", form=form)
