@@ -4,7 +4,18 @@ table, or JSON with --json."""
 
 import typer
 
-from warroom.cli import incidents, oncall, server, tokens
+from warroom.cli import (
+    demo,
+    drill,
+    incidents,
+    oncall,
+    postmortem,
+    report,
+    runbook,
+    server,
+    team,
+    tokens,
+)
 from warroom.cli import maintenance as maintenance_cli
 
 app = typer.Typer(
@@ -17,6 +28,12 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(incidents.app, name="incident")
 app.add_typer(maintenance_cli.app, name="maintenance")
 app.command("oncall")(oncall.oncall)
+app.command("report")(report.report)
+app.add_typer(postmortem.app, name="postmortem")
+app.add_typer(runbook.app, name="runbook")
+app.add_typer(drill.app, name="drill")
+app.add_typer(team.app, name="team")
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -32,6 +32,15 @@ class EventType(StrEnum):
     AUTOMATION_FAILED = "automation_failed"
     # Whether and how the incident shows on the public status page changed.
     PUBLIC_CHANGED = "public_changed"
+    # The learning loop (issue 6): postmortems, action items, runbooks, drills.
+    POSTMORTEM_CREATED = "postmortem_created"
+    POSTMORTEM_STATUS_CHANGED = "postmortem_status_changed"
+    POSTMORTEM_MEETING_SET = "postmortem_meeting_set"
+    ACTION_ITEM_CREATED = "action_item_created"
+    ACTION_ITEM_CHANGED = "action_item_changed"
+    ACTION_ITEM_OVERDUE = "action_item_overdue"
+    RUNBOOK_STEP_DONE = "runbook_step_done"
+    DRILL_STARTED = "drill_started"
 
 
 SYSTEM_ACTOR = "warroom"

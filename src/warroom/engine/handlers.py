@@ -2,6 +2,7 @@
 (paging and notification handlers join here)."""
 
 from warroom.alerts import automation, room_tasks
+from warroom.drills import reminders as drill_reminders
 from warroom.engine.runner import Handler
 from warroom.incidents import timer_handlers
 from warroom.incidents import timers as incident_timers
@@ -9,6 +10,7 @@ from warroom.incidents.actions import SYNC_COMPONENT
 from warroom.oncall import handoffs
 from warroom.paging import handlers as paging
 from warroom.paging import notices
+from warroom.postmortems import reminders as action_item_reminders
 from warroom.statuspage import deliveries as subscriber_deliveries
 from warroom.statuspage import maintenance_tasks, maintenances, subscriptions
 
@@ -32,4 +34,6 @@ def default_handlers() -> dict[str, Handler]:
         incident_timers.ACK_TIMEOUT: timer_handlers.ack_timeout,
         maintenances.START: maintenance_tasks.maintenance_start,
         maintenances.COMPLETE: maintenance_tasks.maintenance_complete,
+        action_item_reminders.ACTION_ITEM_DUE: action_item_reminders.action_item_due,
+        drill_reminders.DRILL_REMINDER: drill_reminders.drill_reminder,
     }

@@ -287,6 +287,38 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
             return EventText(_automation_failed(d), "alarm")
         case E.PUBLIC_CHANGED:
             return EventText(_public_changed(d), "comms")
+        case E.POSTMORTEM_CREATED:
+            return EventText("Postmortem started (blameless draft from the timeline)", "state")
+        case E.POSTMORTEM_STATUS_CHANGED:
+            return EventText(
+                f"Postmortem {_words(d.get('from', '?'))} → {_words(d.get('to', '?'))}", "state"
+            )
+        case E.POSTMORTEM_MEETING_SET:
+            return EventText(f"Postmortem meeting set for {d.get('meeting_at', '?')}", "people")
+        case E.ACTION_ITEM_CREATED:
+            owner = f" for {_who(d['owner'])}" if d.get("owner") else ""
+            due = f", due {d['due_on']}" if d.get("due_on") else ""
+            return EventText(f"Action item added{owner}{due}: {d.get('title', '')}", "checklist")
+        case E.ACTION_ITEM_CHANGED:
+            changes = d.get("changes") or {}
+            said = ", ".join(f"{_words(k)} {v}" for k, v in sorted(changes.items()))
+            return EventText(
+                f"Action item {d.get('title', '')!r}: {said or 'changed'}", "checklist"
+            )
+        case E.ACTION_ITEM_OVERDUE:
+            return EventText(
+                f"Action item overdue since {d.get('due_on', '?')}: {d.get('title', '')} — "
+                f"reminded {_who(d.get('owner'))}",
+                "alarm",
+            )
+        case E.RUNBOOK_STEP_DONE:
+            return EventText(
+                f"Runbook step done ({d.get('issue', '?')}, {_words(d.get('section', 'step'))})",
+                "checklist",
+                str(d.get("step", "")),
+            )
+        case E.DRILL_STARTED:
+            return EventText(f"Drill started: {d.get('scenario', '')}", "state")
     facts = ", ".join(f"{k}: {v}" for k, v in sorted(d.items()))
     return EventText(f"{type_.replace('_', ' ').capitalize()}{' — ' + facts if facts else ''}")
 

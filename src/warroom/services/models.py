@@ -8,6 +8,7 @@ from warroom.db.base import Base, UTCDateTime
 from warroom.domain.components import ComponentStatus
 from warroom.escalation.models import EscalationPolicy
 from warroom.statuspage.models import Component
+from warroom.teams.models import Team
 
 
 class Service(Base):
@@ -42,9 +43,14 @@ class Service(Base):
     # this long after it triggered is resolved by warroom.
     ack_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
     auto_resolve_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The team that owns it (reports by team, drills per team); SET NULL on delete.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     policy: Mapped[EscalationPolicy | None] = relationship(lazy="selectin")
+    team: Mapped[Team | None] = relationship(lazy="selectin")
     status_component: Mapped[Component | None] = relationship(lazy="selectin")
 
     @property

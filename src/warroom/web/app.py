@@ -10,6 +10,7 @@ from warroom.alerts import api as alerts_api
 from warroom.alerts.intake import Intake
 from warroom.clock import Clock, SystemClock
 from warroom.db.session import Database
+from warroom.drills import api as drills_api
 from warroom.escalation import api as escalation_api
 from warroom.incidents import api as incidents_api
 from warroom.integrations import api as integrations_api
@@ -17,6 +18,10 @@ from warroom.integrations import monitoring_api
 from warroom.integrations.keys import KeyResolver, RateLimiter
 from warroom.oncall import api as oncall_api
 from warroom.paging import api as paging_api
+from warroom.postmortems import api as postmortems_api
+from warroom.reports import api as reports_api
+from warroom.reports import metrics_api
+from warroom.runbooks import api as runbooks_api
 from warroom.services import api as services_api
 from warroom.settings import Settings, get_settings
 from warroom.statuspage import (
@@ -28,6 +33,7 @@ from warroom.statuspage import (
 )
 from warroom.statuspage import pages as statuspage_pages
 from warroom.statuspage.cache import StatusPageFastPath
+from warroom.teams import api as teams_api
 from warroom.users import api as users_api
 from warroom.web import pages
 from warroom.web.context import AppContext
@@ -96,6 +102,12 @@ def create_app(
     app.include_router(maintenance_api.router)
     app.include_router(audience_api.router)
     app.include_router(subscriber_api.router)
+    app.include_router(teams_api.router)
+    app.include_router(postmortems_api.router)
+    app.include_router(runbooks_api.router)
+    app.include_router(drills_api.router)
+    app.include_router(reports_api.router)
+    app.include_router(metrics_api.router)
     # The public status page: no token, cached (warroom.statuspage.cache).
     app.include_router(v2_api.router)
     app.include_router(statuspage_pages.router)

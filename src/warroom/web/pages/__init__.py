@@ -9,13 +9,18 @@ from warroom.users import pages as user_pages
 from warroom.web.pages import (
     ack,
     alerts,
+    drills,
     incident_actions,
     incidents,
+    postmortems,
+    reports,
+    runbooks,
     services,
     session,
     status_components,
     status_maintenances,
     status_subscribers,
+    teams,
 )
 from warroom.web.pages import escalation as escalation_pages
 from warroom.web.pages import schedules as schedule_pages
@@ -33,5 +38,10 @@ router.include_router(schedule_pages.router)
 router.include_router(status_components.router)
 router.include_router(status_maintenances.router)
 router.include_router(status_subscribers.router)
+router.include_router(reports.router)
+router.include_router(postmortems.router)
+router.include_router(runbooks.router)
+router.include_router(drills.router)
+router.include_router(teams.router)
 
 __all__ = ["router"]

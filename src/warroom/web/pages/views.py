@@ -18,6 +18,8 @@ from warroom.domain.severity import Severity
 from warroom.incidents import actions, repository
 from warroom.incidents.presentation import format_duration, target_state
 from warroom.incidents.schemas import ChecklistOut, IncidentOut, UpdateOut
+from warroom.postmortems.panel import postmortem_panel
+from warroom.runbooks.panel import runbook_panel
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
 from warroom.web.pages.base import PageUser, render
@@ -137,6 +139,8 @@ def incident_page(
         alerts = [AlertOut.of(a) for a in alerts_of_incident(session, incident_id)]
         room_url = incident.room_url
         composer = composer_view(session, incident, out)
+        postmortem = postmortem_panel(session, incident, now=now)
+        runbook = runbook_panel(session, incident, now=now)
         url = ctx.settings.status_page_url
         drafts = {
             # The composer starts public when the incident already is.
@@ -171,6 +175,8 @@ def incident_page(
         escalation=escalation,
         alerts=alerts,
         room_url=room_url,
+        postmortem_panel=postmortem,
+        runbook_panel=runbook,
         roles=[str(r) for r in Role],
         severities=[str(s) for s in Severity],
         update_statuses=[str(s) for s in UpdateStatus],
