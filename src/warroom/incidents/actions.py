@@ -53,6 +53,7 @@ from warroom.paging.hooks import (
     start_escalation,
     stop_paging,
 )
+from warroom.runbooks.review import open_runbook_review
 from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.statuspage import subscriptions
@@ -328,6 +329,7 @@ def _apply_status(
         incident.open_dedup_key = None
         resolve_open_alerts(session, incident.id, now=now)
         _restore_component(session, incident, now=now)
+        open_runbook_review(session, incident=incident, now=now)
     if change.closes:
         incident.closed_at = now
 

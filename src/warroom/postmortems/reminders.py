@@ -1,8 +1,9 @@
 """The engine's reminders for overdue action items."""
 
 from warroom.engine.runner import TaskContext
+from warroom.postmortems.items import ACTION_ITEM_DUE
 
-ACTION_ITEM_DUE = "action_item_due"
+__all__ = ["ACTION_ITEM_DUE", "action_item_due"]
 
 
 def action_item_due(ctx: TaskContext) -> None:
