@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench.escalation
 	$(PY) -m bench.oncall
 	$(PY) -m bench.statuspage
+	$(PY) -m bench.reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     status_page_links: list[dict[str, str]] = Field(default_factory=list, max_length=20)
     status_page_time_zone: str = "UTC"
     status_page_show_uptime: bool = True
+    # /metrics answers without a token when true (for a Prometheus on a trusted network
+    # that cannot send one); otherwise it needs an admin's bearer token.
+    metrics_public: bool = False
 
     @property
     def status_page_url(self) -> str:

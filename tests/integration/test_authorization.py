@@ -57,6 +57,13 @@ ADMIN_ONLY = {
     ("POST", "/api/v1/audiences"),
     ("GET", "/api/v1/audiences/{audience}"),
     ("DELETE", "/api/v1/audiences/{audience}"),
+    # Teams: admins shape the organisation (everyone reads it).
+    ("POST", "/api/v1/teams"),
+    ("PATCH", "/api/v1/teams/{team}"),
+    ("DELETE", "/api/v1/teams/{team}"),
+    ("PUT", "/api/v1/teams/{team}/members"),
+    ("POST", "/api/v1/teams/{team}/members"),
+    ("DELETE", "/api/v1/teams/{team}/members/{user}"),
 }
 
 # Writes a viewer may make. Minting a token for oneself is one: the action caps the
@@ -74,7 +81,18 @@ PLACEHOLDER_IDS = (
     "override_id",
     "method_id",
     "subscriber_id",
+    "drill_id",
+    "item_id",
 )
+# Documents the matrix's world does not have yet (a postmortem needs a resolved
+# incident; the service has no runbook): reading one is a 404, past authorization.
+NOT_YET = {
+    "/api/v1/services/{ref}/runbook",
+    "/api/v1/services/{ref}/runbook.md",
+    "/api/v1/incidents/{incident_id}/postmortem",
+    "/api/v1/incidents/{incident_id}/postmortem.md",
+    "/api/v1/incidents/{incident_id}/postmortem.html",
+}
 
 PUBLIC = ["/healthz", "/openapi.json"]
 
@@ -182,7 +200,14 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         headers=people.admin.headers,
     )
     assert audience.status_code == 201, audience.text
+    team = app_client.post(
+        "/api/v1/teams", json={"name": "payments", "members": ["ada"]}, headers=people.admin.headers
+    )
+    assert team.status_code == 201, team.text
     return {
+        "team": str(team.json()["id"]),
+        "user": "ada",
+        "drill_id": "999",
         "maintenance": maintenance.json()["code"],
         "audience": audience.json()["name"],
         "subscriber_id": "999",
@@ -205,6 +230,7 @@ def values(app_client: TestClient, people: Personas, service: dict[str, Any]) ->
         "alert_id": "999",
         "swap_id": "999",
         "method_id": "999",
+        "item_id": "999",
     }
 
 
@@ -264,6 +290,7 @@ def test_it_lets_a_viewer_read_everything(
             status = call(app_client, method, fill(path, values), people.viewer.headers)
             # Ids the matrix fills with 999 name nothing; every other read must succeed.
             placeholder = any(f"{{{name}}}" in path for name in PLACEHOLDER_IDS)
+            placeholder = placeholder or path in NOT_YET
             assert status == 200 or (placeholder and status == 404), (method, path, status)
 
 

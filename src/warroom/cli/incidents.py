@@ -9,7 +9,16 @@ from rich.markup import escape
 
 from warroom.cli import views
 from warroom.cli.client import connect
-from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connection
+from warroom.cli.options import (
+    DEFAULT_LOCAL_USER,
+    As,
+    Cursor,
+    Json,
+    Token,
+    Url,
+    connection,
+    page_params,
+)
 from warroom.cli.output import console, print_json
 from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import OPEN_STATUSES, Status
@@ -66,7 +75,7 @@ def list_incidents(
         bool | None, typer.Option("--drill/--no-drill", help="Only drills, or no drills.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
-    cursor: Annotated[str | None, typer.Option(help="Continue a previous listing.")] = None,
+    cursor: Cursor = None,
     as_json: Json = False,
     url: Url = None,
     token: Token = None,
@@ -76,7 +85,7 @@ def list_incidents(
     statuses = list(status or [])
     if open_only:
         statuses += [s for s in OPEN_STATUSES if s not in statuses]
-    params: dict[str, Any] = {"limit": limit}
+    params = page_params(limit=limit, cursor=cursor)
     if statuses:
         params["status"] = [str(s) for s in statuses]
     if severity:
@@ -85,8 +94,6 @@ def list_incidents(
         params["service"] = service
     if drill is not None:
         params["drill"] = str(drill).lower()
-    if cursor is not None:
-        params["cursor"] = cursor
     with connect(connection(url, token, as_user)) as api:
         page = api.get("/api/v1/incidents", params=params)
     if as_json:

@@ -11,8 +11,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from warroom.cli.client import connect
-from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connection
-from warroom.cli.output import CLOCK, console, moment, parse_time, print_json, styled
+from warroom.cli.options import (
+    DEFAULT_LOCAL_USER,
+    As,
+    Cursor,
+    Json,
+    Token,
+    Url,
+    connection,
+    page_params,
+)
+from warroom.cli.output import CLOCK, console, moment, page_caption, parse_time, print_json, styled
 from warroom.domain.statuspage import MaintenanceStatus
 from warroom.incidents.presentation import format_clock
 
@@ -63,10 +72,7 @@ def _table(page: dict[str, Any]) -> Table:
             _span(m["scheduled_for"], m["scheduled_until"]),
             escape(", ".join(c["name"] for c in m["components"]) or "—"),
         )
-    total = page["total"]
-    table.caption = f"{len(page['items'])} of {total} maintenance{'s' if total != 1 else ''}"
-    if page.get("next"):
-        table.caption += f" · more with --cursor {page['next']}"
+    table.caption = page_caption(page, "maintenance")
     return table
 
 
@@ -121,18 +127,16 @@ def list_maintenances(
         typer.Option("--status", "-s", help="Only this status (repeat for several)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
-    cursor: Annotated[str | None, typer.Option(help="Continue a previous listing.")] = None,
+    cursor: Cursor = None,
     as_json: Json = False,
     url: Url = None,
     token: Token = None,
     as_user: As = DEFAULT_LOCAL_USER,
 ) -> None:
     """List maintenances, latest planned start first."""
-    params: dict[str, Any] = {"limit": limit}
+    params = page_params(limit=limit, cursor=cursor)
     if status:
         params["status"] = [str(s) for s in status]
-    if cursor:
-        params["cursor"] = cursor
     with connect(connection(url, token, as_user)) as api:
         page = api.get(PATH, params=params)
     if as_json:

@@ -1,6 +1,6 @@
 """Options every API-speaking command takes: where to connect, as whom, and --json."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,15 @@ Json = Annotated[
     bool, typer.Option("--json", help="Print the API's JSON answer instead of a table.")
 ]
 
+Cursor = Annotated[
+    str | None, typer.Option(help="Continue a previous listing (the cursor it printed).")
+]
+
+
+def page_params(*, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The query for one page of a list; a command adds its filters."""
+    return {"limit": limit, **({"cursor": cursor} if cursor else {})}
+
 
 def connection(url: str | None, token: str | None, as_user: str) -> Connection:
     url = (url or "").strip().rstrip("/") or None
@@ -49,4 +58,13 @@ def connection(url: str | None, token: str | None, as_user: str) -> Connection:
     return Connection(url=url, token=token or None, as_user=as_user)
 
 
-__all__ = ["DEFAULT_LOCAL_USER", "As", "Json", "Token", "Url", "connection"]
+__all__ = [
+    "DEFAULT_LOCAL_USER",
+    "As",
+    "Cursor",
+    "Json",
+    "Token",
+    "Url",
+    "connection",
+    "page_params",
+]

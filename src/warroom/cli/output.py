@@ -72,3 +72,12 @@ def moment(value: str | None) -> str:
     if at is None:
         return "[dim]—[/]"
     return f"{format_clock(at, fmt=CLOCK)} [dim]({age(value)})[/]"
+
+
+def page_caption(page: dict[str, Any], noun: str) -> str:
+    """ "3 of 40 drills · more with --cursor …": what a list shows of how many."""
+    shown, total = len(page["items"]), page["total"]
+    caption = f"{shown} of {total} {noun}{'s' if total != 1 else ''}"
+    if page.get("next"):
+        caption += f" · more with --cursor {page['next']}"
+    return caption

@@ -16,6 +16,7 @@ from warroom.cli.output import (
     age,
     moment,
     now,
+    page_caption,
     parse_time,
     styled,
 )
@@ -79,11 +80,7 @@ def incident_table(page: Json) -> Table:
             ack_cell(i),
             escape(i["roles"].get("incident_commander") or "—"),
         )
-    shown, total = len(items), page["total"]
-    caption = f"{shown} of {total} incident{'s' if total != 1 else ''}"
-    if page.get("next"):
-        caption += f" · more with --cursor {page['next']}"
-    table.caption = caption
+    table.caption = page_caption(page, "incident")
     return table
 
 

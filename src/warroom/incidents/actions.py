@@ -17,7 +17,7 @@ from warroom.domain.comms import (
     plan_update,
 )
 from warroom.domain.components import ComponentStatus
-from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, transition
+from warroom.domain.lifecycle import OPEN_STATUSES, Status, allowed_moves, at_least, transition
 from warroom.domain.notification import Urgency, urgency_of
 from warroom.domain.roles import Role
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
@@ -53,6 +53,7 @@ from warroom.paging.hooks import (
     start_escalation,
     stop_paging,
 )
+from warroom.postmortems.repository import find_postmortem
 from warroom.runbooks.review import open_runbook_review
 from warroom.services.models import Service
 from warroom.services.repository import get_service
@@ -142,10 +143,31 @@ def _sync_checklist(session: Session, incident: Incident, *, now: datetime) -> N
         roles={r.role: r.user.handle for r in incident.roles},
         room_opened=incident.room_url is not None,
         update_published=repository.has_updates(session, incident.id),
+        **_postmortem_facts(session, incident),
     )
     done = [c.item for c in incident.checklist]
     for item in checklist.newly_completed(facts, done):
         _complete(session, incident, item, actor=SYSTEM_ACTOR, by_hand=False, now=now)
+
+
+def _postmortem_facts(session: Session, incident: Incident) -> dict[str, bool]:
+    """Items 9 and 10 (SPEC §2): only a resolved incident has a postmortem, so others
+    skip the query, as do incidents with both ticked."""
+    if not at_least(incident.status, Status.RESOLVED) or {9, 10} <= {
+        c.item for c in incident.checklist
+    }:
+        return {}
+    postmortem = find_postmortem(session, incident.id)
+    return {
+        "postmortem_timeline_generated": postmortem is not None,
+        "postmortem_meeting_set": postmortem is not None and postmortem.meeting_at is not None,
+    }
+
+
+def sync_checklist(session: Session, incident: Incident, *, now: datetime) -> Incident:
+    """End a change made to the incident outside this module (its postmortem) as every
+    action here ends: tick what its facts now satisfy, and refresh the status page."""
+    return _finish(session, incident, now=now)
 
 
 def _complete(

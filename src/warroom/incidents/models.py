@@ -11,17 +11,21 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
 from warroom.db.types import str_enum
+from warroom.domain.action_items import FINISHED
 from warroom.domain.comms import UpdateKind, UpdateStatus
 from warroom.domain.lifecycle import Status
+from warroom.domain.postmortem import PostmortemStatus
 from warroom.domain.roles import Role
 from warroom.domain.severity import ResponseTarget, Severity, response_target
 from warroom.domain.statuspage import Impact
 from warroom.domain.timeline import EventType
+from warroom.postmortems.models import ActionItem, Postmortem
 from warroom.services.models import Service
 from warroom.users.models import User
 
@@ -33,6 +37,11 @@ class Incident(Base):
         # One open incident per alert key and service, enforced by the database so two
         # engines racing on the same alert open exactly one.
         UniqueConstraint("service_id", "open_dedup_key", name="uq_incidents_service_open_dedup"),
+        # Reports (warroom.reports): a period's incidents, and "resolved in the 7 days
+        # before" for repeats. Migration 0017 adds SQLite-only indexes on julianday()
+        # expressions that Alembic cannot compare, so they are not declared here.
+        Index("ix_incidents_drill_triggered", "drill", "triggered_at"),
+        Index("ix_incidents_service_dedup_resolved", "service_id", "dedup_key", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +95,17 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(lazy="joined")
+    # SPEC §2's improvement phase needs a published postmortem and an open action item:
+    # two correlated EXISTS on indexed columns, so a list of incidents knows each phase
+    # without a query per incident.
+    postmortem_published: Mapped[bool] = column_property(
+        exists().where(
+            Postmortem.incident_id == id, Postmortem.status == PostmortemStatus.PUBLISHED
+        )
+    )
+    has_open_action_items: Mapped[bool] = column_property(
+        exists().where(ActionItem.incident_id == id, ActionItem.status.not_in(FINISHED))
+    )
 
     @property
     def acknowledged_now(self) -> bool:

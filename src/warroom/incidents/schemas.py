@@ -205,7 +205,11 @@ class IncidentOut(Out):
             description=incident.description,
             severity=incident.severity,
             status=incident.status,
-            phase=phase_of(incident.status),
+            phase=phase_of(
+                incident.status,
+                postmortem_published=incident.postmortem_published,
+                open_action_items=int(incident.has_open_action_items),
+            ),
             allowed_statuses=allowed_moves(incident.status),
             service=incident.service.name,
             drill=incident.drill,

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.db.base import Base, UTCDateTime
@@ -24,6 +24,8 @@ class Page(Base):
     __tablename__ = "pages"
     __table_args__ = (
         UniqueConstraint("incident_id", "loop", "level", "user_id", "contact", "delay_minutes"),
+        # On-call load reports: each person's pages sent in a period.
+        Index("ix_pages_user_sent", "user_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

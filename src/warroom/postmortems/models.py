@@ -5,7 +5,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.db.base import Base, UTCDateTime
 from warroom.db.types import str_enum
-from warroom.domain.action_items import ActionItemKind, ActionItemPriority, ActionItemStatus
+from warroom.domain.action_items import (
+    ActionItemKind,
+    ActionItemPriority,
+    ActionItemStatus,
+    is_overdue,
+    local_today,
+)
 from warroom.domain.postmortem import PostmortemStatus
 from warroom.users.models import User
 
@@ -70,3 +76,13 @@ class ActionItem(Base):
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def owner_zone(self) -> str:
+        """Where its days begin and end: its owner's time zone, UTC without an owner."""
+        return self.owner.time_zone if self.owner is not None else "UTC"
+
+    def overdue(self, now: datetime) -> bool:
+        """Due before today where its owner is, and not finished."""
+        today = local_today(now, self.owner_zone)
+        return is_overdue(due_on=self.due_on, status=self.status, today=today)

@@ -13,6 +13,8 @@ from warroom.escalation.repository import find_policy
 from warroom.services import repository
 from warroom.services.models import IntegrationKey, MaintenanceWindow, Service, Silence
 from warroom.statuspage.component_actions import do_link_service
+from warroom.teams.models import Team
+from warroom.teams.repository import find_team
 from warroom.users.repository import get_user
 from warroom.users.security import hash_token
 
@@ -33,6 +35,13 @@ def _policy_named(session: Session, name: str) -> EscalationPolicy:
     if policy is None:
         raise Invalid(f"no such escalation policy: {name}")
     return policy
+
+
+def _team_named(session: Session, name: str) -> Team:
+    team = find_team(session, name)
+    if team is None:
+        raise Invalid(f"no such team: {name}")
+    return team
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,7 @@ def do_create_service(
     escalation_policy: str | None = None,
     ack_timeout_minutes: int | None = None,
     auto_resolve_minutes: int | None = None,
+    team: str | None = None,
 ) -> CreatedService:
     _ensure_name_free(session, name)
     _check_responders(session, responders)
@@ -123,6 +133,7 @@ def do_create_service(
         policy=policy,
         ack_timeout_minutes=ack_timeout_minutes,
         auto_resolve_minutes=auto_resolve_minutes,
+        team=_team_named(session, team) if team else None,
         created_at=now,
     )
     session.add(service)
@@ -151,6 +162,9 @@ def do_update_service(
     if "escalation_policy" in changes:
         policy_name = changes.pop("escalation_policy")
         service.policy = _policy_named(session, policy_name) if policy_name else None
+    if "team" in changes:
+        team_name = changes.pop("team")
+        service.team = _team_named(session, team_name) if team_name else None
     name = changes.pop("name", None)
     if name is not None and name != service.name:
         _ensure_name_free(session, name, but=service)

@@ -11,6 +11,7 @@ from warroom.domain.timers import MAX_TIMEOUT_MINUTES
 from warroom.escalation.schemas import PolicyName
 from warroom.schemas import Handle, In, Out
 from warroom.services.models import IntegrationKey, Service
+from warroom.teams.schemas import TeamName
 
 ServiceName = Annotated[
     str, StringConstraints(pattern=r"^\w[\w .:-]{0,99}$", strip_whitespace=True)
@@ -93,6 +94,9 @@ class _ServiceFields(In):
         description="resolve an incident still triggered or acknowledged this many minutes "
         "after it triggered; absent or null: off",
     )
+    team: TeamName | None = Field(
+        default=None, description="the owning team's name; in a PATCH, null: no team"
+    )
 
 
 class ServiceIn(_ServiceFields):
@@ -118,9 +122,16 @@ class ServiceOut(Out):
     escalation_policy: str | None = None
     ack_timeout_minutes: int | None = None
     auto_resolve_minutes: int | None = None
+    team: str | None = None
     # Only in the answer to creating the service: its first integration key, shown once.
     integration_key: str | None = None
     created_at: datetime
+
+    @field_validator("team", mode="before")
+    @classmethod
+    def _team_name(cls, value: object) -> object:
+        # The row holds the Team itself; the API names it.
+        return getattr(value, "name", value)
 
 
 class IntegrationKeyIn(In):

@@ -409,7 +409,9 @@ def audience_message(incident: Incident, update: StakeholderUpdate) -> tuple[str
     """The title and body an internal audience gets: what the update says, whether the
     public saw it, and the incident's status; the incident link is added at send time."""
     where = "PUBLIC" if update.public else "INTERNAL"
-    drill = "[DRILL] " if incident.drill else ""
+    # A drill started from warroom.drills carries the mark in its own title already.
+    marked = incident.title.upper().startswith("[DRILL]")
+    drill = "[DRILL] " if incident.drill and not marked else ""
     kind = str(update.kind).replace("_", " ")
     status = str(update.status).replace("_", " ")
     title = f"{drill}[{incident.severity}] #{incident.id} {incident.title}: {kind} ({status})"

@@ -17,6 +17,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the engine last reminded the members that a drill is due (None: never).
+    drill_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list["TeamMember"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="TeamMember.id"
