@@ -221,3 +221,24 @@ def test_it_never_shows_a_password_or_token(password: str, token: str, key: str)
         if "?" in url:
             assert token not in shown
             assert key not in shown
+
+
+def test_it_sends_alert_text_in_an_email_as_text_not_markup(smtp: tuple[int, Mailbox]) -> None:
+    """Alert fields end up in page bodies: in the HTML part they are escaped, and both
+    parts keep the body's lines."""
+    port, mailbox = smtp
+    url = f"mailto://127.0.0.1:{port}?from=warroom@example.com&to=ann@example.com&mode=insecure"
+    message = Message(
+        title="[SEV-1] Checkout failing",
+        body="Service: checkout\nSource: <img src=x onerror=alert(1)>",
+        url="https://warroom.test/ack/abc123",
+    )
+    assert AppriseNotifier(timeout=5).send(url, message).ok
+    email = message_from_bytes(mailbox.messages[0].content, policy=policy.default)
+    text = email.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Service: checkout\nSource: <img" in text.replace("\r\n", "\n")
+    html = email.get_body(preferencelist=("html",))
+    if html is not None:
+        markup = html.get_content()
+        assert "<img" not in markup
+        assert "&lt;img" in markup

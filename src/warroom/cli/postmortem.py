@@ -11,8 +11,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from warroom.cli.client import connect
-from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connection
-from warroom.cli.output import CLOCK, console, moment, parse_time, print_json, styled
+from warroom.cli.options import (
+    DEFAULT_LOCAL_USER,
+    As,
+    Cursor,
+    Json,
+    Token,
+    Url,
+    connection,
+    page_params,
+)
+from warroom.cli.output import CLOCK, console, moment, page_caption, parse_time, print_json, styled
 from warroom.domain.action_items import ActionItemStatus
 from warroom.domain.postmortem import PostmortemStatus
 from warroom.incidents.presentation import format_clock
@@ -160,18 +169,16 @@ def list_postmortems(
         PostmortemStatus | None, typer.Option("--status", "-s", help="Only this status.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
-    cursor: Annotated[str | None, typer.Option(help="Continue a previous listing.")] = None,
+    cursor: Cursor = None,
     as_json: Json = False,
     url: Url = None,
     token: Token = None,
     as_user: As = DEFAULT_LOCAL_USER,
 ) -> None:
     """Postmortems, newest first, with their open and overdue action items."""
-    params: dict[str, Any] = {"limit": limit}
+    params = page_params(limit=limit, cursor=cursor)
     if status:
         params["status"] = str(status)
-    if cursor:
-        params["cursor"] = cursor
     with connect(connection(url, token, as_user)) as api:
         page = api.get("/api/v1/postmortems", params=params)
     if as_json:
@@ -193,9 +200,7 @@ def list_postmortems(
             _when(r["meeting_at"]),
             f"{r['open_action_items']}" + (f" [bold red]({overdue} overdue)[/]" if overdue else ""),
         )
-    table.caption = f"{len(page['items'])} of {page['total']}"
-    if page.get("next"):
-        table.caption += f" · more with --cursor {page['next']}"
+    table.caption = page_caption(page, "postmortem")
     console.print(table)
 
 

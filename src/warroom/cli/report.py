@@ -5,6 +5,7 @@ or on the configured database."""
 import csv
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from rich.table import Table
 from warroom.cli.client import connect
 from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connection
 from warroom.cli.output import console, print_json
+from warroom.incidents.presentation import format_clock
 from warroom.reports.schemas import ReportOut
 from warroom.reports.text import hours_text, minutes_text, report_rows, share_text
 
@@ -92,7 +94,8 @@ def _print(report: ReportOut, *, service: str | None, team: str | None) -> None:
         )
         if part
     )
-    title = f"Incidents triggered {report.since} → {report.until}"
+    since, until = (format_clock(datetime.fromisoformat(t)) for t in (report.since, report.until))
+    title = f"Incidents triggered {since} → {until}"
     console.print(f"[bold]{escape(title)}[/]" + (f" [dim]({escape(scope)})[/]" if scope else ""))
     overall = Table(box=box.SIMPLE_HEAD, show_header=False, padding=(0, 1))
     overall.add_column("figure")

@@ -224,7 +224,10 @@ def describe_event(type_: str, d: Mapping[str, Any]) -> EventText:
             audience = "public" if d.get("public") else "internal"
             nxt = d.get("next_update_minutes")
             then = f"; next update in {format_minutes(nxt)}" if nxt else ""
-            kind = str(d.get("kind", "")).capitalize() or "Stakeholder"
+            # "Update update published" reads as a stutter: a plain update is a stakeholder one.
+            kind = {"": "Stakeholder", "update": "Stakeholder"}.get(
+                str(d.get("kind", "")), str(d.get("kind", "")).capitalize()
+            )
             changed = d.get("component_changes")
             comps = f"; components: {_names(changed)}" if changed else ""
             return EventText(

@@ -75,6 +75,10 @@ def _send_one(service: Any, target: str, message: Message) -> None:
         ok = service.notify(
             body=_body(message),
             title=message.title,
+            # Our bodies are plain text, and hold text from alerts: said so, Apprise
+            # escapes it and keeps its line breaks for HTML targets (email) instead of
+            # sending it as markup.
+            body_format=apprise.NotifyFormat.TEXT,
             notify_type=_SEVERITY_TYPES.get(message.severity or "", apprise.NotifyType.INFO),
         )
     except apprise.exception.AppriseImproperlyConfigured as exc:

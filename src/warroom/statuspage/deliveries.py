@@ -223,7 +223,7 @@ def _compose(
             address=subscriber.address,
             title=f"[{page_title}] Confirm your subscription",
             body=(
-                f"Someone (hopefully you) asked to receive {page_title} status updates at "
+                f"Someone (hopefully you) asked to receive updates from the {page_title} page at "
                 f"{subscriber.address}.\n\n"
                 f"Confirm the subscription (the link works for 7 days): {link}\n\n"
                 "If it was not you, ignore this mail: nothing will be sent to you unless "
@@ -246,7 +246,7 @@ def _compose(
 def _footer(settings: Settings, subscriber: Subscriber, unsubscribe_url: str) -> str:
     return (
         f"\n\n--\nYou receive this because {subscriber.address} is subscribed to "
-        f"{settings.status_page_title} status updates ({settings.status_page_url}).\n"
+        f"updates from the {settings.status_page_title} page ({settings.status_page_url}).\n"
         f"Unsubscribe: {unsubscribe_url}"
     )
 
