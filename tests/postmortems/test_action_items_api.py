@@ -54,6 +54,10 @@ REFUSED: list[tuple[Json, int]] = [
     ({"due_on": "next week"}, 422),
     ({"tracker_url": "javascript:alert(1)"}, 422),
     ({"tracker_url": "ftp://tracker.example.com/1"}, 422),
+    # Would end the postmortem table's [title](<url>) link early.
+    ({"tracker_url": "https://tracker.example.com/a b|c"}, 422),
+    # Reminders count days from it: 9999-12-31 has no next day.
+    ({"due_on": "9999-12-31"}, 422),
     ({"owner": "nobody"}, 404),
     ({"owner": "Bad Handle"}, 422),
     ({"surprise": 1}, 422),

@@ -242,6 +242,9 @@ def test_it_takes_a_custom_period_in_the_readers_time_zone(site: Site) -> None:
         ("?service=nope", "there is no service 'nope'; showing every service"),
         ("?team=nope", "there is no team 'nope'; showing every team"),
         ("?drill=maybe", "'maybe' is not a drills choice"),
+        # The period before and the day after have no date this close to the calendar's ends.
+        ("?since=9999-12-31&until=9999-12-31", "since must lie between 1970-01-01 and 9000-12-31"),
+        ("?since=0001-01-01&until=0001-01-05", "since must lie between 1970-01-01 and 9000-12-31"),
         (f"?service={'x' * 101}", "This address is not valid"),
     ],
 )

@@ -336,3 +336,10 @@ def test_the_documentations_complete_example_lints_clean() -> None:
         "High memory usage",
     ]
     assert "SELECT pid" in doc.common_issues[0].diagnosis[1]
+
+
+def test_it_reads_closing_hashes_and_long_lines_of_spaces() -> None:
+    """`## Key Metrics ##` is the Key Metrics section; a heading padded with a huge run
+    of spaces is read at once (the heading pattern is linear, not backtracking)."""
+    doc = parse_runbook("# T\n## Common Issues ##\n### Disk full " + " " * 200_000 + "#\n")
+    assert [i.title for i in doc.common_issues] == ["Disk full"]

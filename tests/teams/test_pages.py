@@ -80,6 +80,10 @@ def test_a_refused_team_form_says_why_and_keeps_what_was_typed(browser: Browser)
     assert "no user with handle 'ghost'" in page
     assert 'value="rita ghost"' in page
     assert browser.text("/teams").count('data-team="') == 1
+    # The API's rules for a name hold on the form too.
+    for bad in ("", "a/b?c#d"):
+        assert browser.post("/teams", {"name": bad}).status_code == 422
+    assert browser.text("/teams").count('data-team="') == 1
 
 
 def test_only_admins_see_and_use_the_team_forms(browser: Browser, people: Personas) -> None:

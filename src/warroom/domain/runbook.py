@@ -81,8 +81,9 @@ class Problem(NamedTuple):
 # --- reading lines -------------------------------------------------------------------
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# Greedy to the end of the line, trimmed in Python: a lazy group before `[ \t]*$`
+# backtracks over every run of spaces, quadratic in the line's length.
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$")
 _EMPHASISED_LABEL = re.compile(
     r"^(?P<em>\*\*|__|\*|_)(?P<label>[^*_:]{1,60}?)[ \t]*:?[ \t]*(?P=em)[ \t]*:?[ \t]*(?P<rest>.*)$"
@@ -135,8 +136,16 @@ def _heading(line: Line) -> tuple[int, str] | None:
     match = _ATX.match(line.text)
     if match is None:
         return None
-    title = _CLOSING_HASHES.sub("", match.group(2) or "").strip()
-    return len(match.group(1)), title
+    return len(match.group(1)), _without_closing_hashes(match.group(2) or "")
+
+
+def _without_closing_hashes(text: str) -> str:
+    """`## Title ##` is titled "Title" (CommonMark's optional closing sequence)."""
+    text = text.strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        return bare.rstrip()
+    return text
 
 
 def normalise(name: str) -> str:

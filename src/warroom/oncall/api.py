@@ -36,6 +36,7 @@ from warroom.users.models import UserRole
 from warroom.users.repository import find_user, get_user
 from warroom.web.auth import Admin, Ctx, Viewer, bearer_token, require
 from warroom.web.auth import Responder as ResponderRole
+from warroom.web.downloads import content_disposition
 
 router = APIRouter(prefix="/api/v1", tags=["oncall"])
 
@@ -394,7 +395,7 @@ def _ics(body: bytes, name: str) -> Response:
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{name}.ics"'},
+        headers={"Content-Disposition": content_disposition(f"{name}.ics", inline=True)},
     )
 
 

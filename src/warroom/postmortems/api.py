@@ -23,6 +23,7 @@ from warroom.postmortems.schemas import (
 from warroom.schemas import Cursor, Handle, Limit, ListOut, list_out
 from warroom.users.repository import get_user
 from warroom.web.auth import Ctx, Responder, Viewer
+from warroom.web.downloads import content_disposition
 
 router = APIRouter(tags=["postmortems"])
 
@@ -78,7 +79,7 @@ def export_markdown(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> Response:
     return Response(
         out.document,
         media_type="text/markdown; charset=utf-8",
-        headers=_download(f"postmortem-{incident_id}.md"),
+        headers=download_headers(f"postmortem-{incident_id}.md"),
     )
 
 
@@ -95,13 +96,13 @@ def export_html(incident_id: IncidentId, who: Viewer, ctx: Ctx) -> Response:
     return Response(
         html,
         media_type="text/html; charset=utf-8",
-        headers=_download(f"postmortem-{incident_id}.html"),
+        headers=download_headers(f"postmortem-{incident_id}.html"),
     )
 
 
-def _download(filename: str) -> dict[str, str]:
+def download_headers(filename: str) -> dict[str, str]:
     return {
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Disposition": content_disposition(filename),
         # Opened in a browser from this origin anyway, it can run nothing.
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         "X-Content-Type-Options": "nosniff",

@@ -36,10 +36,25 @@ def _web_link(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("the tracker link must be an http:// or https:// URL")
+    # The postmortem's Markdown table links it as [title](<url>): these would end it.
+    if any(c.isspace() or c in "<>|" for c in value):
+        raise ValueError("the tracker link cannot hold spaces or < > | (percent-encode them)")
     return value
 
 
 TrackerUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_link)]
+
+EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def _plausible_due(value: date) -> date:
+    # Reminders count days from the due date: 9999-12-31 has no next day.
+    if not EARLIEST_DUE <= value <= LATEST_DUE:
+        raise ValueError(f"a due date lies between {EARLIEST_DUE} and {LATEST_DUE}")
+    return value
+
+
+DueOn = Annotated[date, AfterValidator(_plausible_due)]
 
 
 class PostmortemPatch(In):
@@ -74,7 +89,7 @@ class ActionItemIn(In):
     title: Title
     description: Description = ""
     owner: Handle | None = None
-    due_on: date | None = None
+    due_on: DueOn | None = None
     priority: ActionItemPriority = ActionItemPriority.MEDIUM
     tracker_url: TrackerUrl | None = Field(
         default=None, description="the issue in Jira, GitHub, Linear … (http/https)"
@@ -87,7 +102,7 @@ class ActionItemPatch(In):
     title: Title | None = None
     description: Description | None = None
     owner: Handle | None = None
-    due_on: date | None = None
+    due_on: DueOn | None = None
     priority: ActionItemPriority | None = None
     tracker_url: TrackerUrl | None = None
     status: ActionItemStatus | None = None

@@ -138,7 +138,12 @@ def weekly_trend(session: Session, *, where: ReportFilter, now: datetime) -> lis
     )
     counts = [dict.fromkeys((str(s) for s in Severity), 0) for _ in range(weeks)]
     sums = [[0.0, 0, 0.0, 0] for _ in range(weeks)]
-    for n, severity, n_incidents, ack_sum, acked, repair_sum, repaired in session.execute(query):
+    for week_n, severity, n_incidents, ack_sum, acked, repair_sum, repaired in session.execute(
+        query
+    ):
+        # SQLite's julianday() keeps milliseconds: an incident in the last half
+        # millisecond before a Monday `until` can round into the week after the last.
+        n = min(week_n, weeks - 1)
         counts[n][str(severity)] += n_incidents
         totals = sums[n]
         totals[0] += float(ack_sum or 0.0)

@@ -17,6 +17,7 @@ from warroom.errors import Invalid, NotFound
 from warroom.incidents.repository import get_incident
 from warroom.incidents.schemas import IncidentId, IncidentOut
 from warroom.postmortems import actions, documents, repository, views
+from warroom.postmortems.api import download_headers
 from warroom.postmortems.schemas import (
     MAX_MARKDOWN,
     ActionItemIn,
@@ -78,7 +79,10 @@ def _moment(text: str, who: PageUser) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(f"'{text[:40]}' is not a date and time") from None
-    return (value.replace(tzinfo=who.zone) if value.tzinfo is None else value).astimezone(UTC)
+    try:
+        return (value.replace(tzinfo=who.zone) if value.tzinfo is None else value).astimezone(UTC)
+    except OverflowError:
+        raise Invalid(f"'{text[:40]}' lies outside the times warroom can store") from None
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -140,12 +144,7 @@ def _download(body: str, media_type: str, filename: str) -> Response:
     return Response(
         body,
         media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
+        headers={**download_headers(filename), "Cache-Control": "no-store"},
     )
 
 

@@ -71,12 +71,21 @@ class Choices:
     problems: list[str]
 
 
+# The period before is compared too, and a day's end is the next day's start: dates
+# near year 1 or 9999 have neither.
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9000, 12, 31)
+
+
 def _day(value: str, name: str, problems: list[str]) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         problems.append(f"'{value}' is not a date for {name} (use YYYY-MM-DD)")
         return None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        problems.append(f"{name} must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+        return None
+    return day
 
 
 def _custom(

@@ -15,6 +15,7 @@ from warroom.runbooks import actions, repository
 from warroom.runbooks.schemas import RunbookOut, RunbookSummaryOut, Section
 from warroom.services import repository as services
 from warroom.web.context import AppContext
+from warroom.web.downloads import content_disposition
 from warroom.web.errors import REFUSALS
 from warroom.web.pages.base import PageCtx, PageRoute, PageUser, SignedIn, Writer, error_of, render
 from warroom.web.pages.base import redirect as see_other
@@ -110,7 +111,7 @@ def runbook_markdown(ref: ServiceRef, who: SignedIn, ctx: PageCtx) -> Response:
         return Response(
             runbook.markdown,
             media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'inline; filename="{service.name}.md"'},
+            headers={"Content-Disposition": content_disposition(f"{service.name}.md", inline=True)},
         )
 
 

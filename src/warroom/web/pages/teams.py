@@ -14,6 +14,7 @@ from warroom.drills import report
 from warroom.teams import actions, repository
 from warroom.teams.api import team_out
 from warroom.teams.models import Team
+from warroom.teams.schemas import TeamIn, TeamPatch
 from warroom.users.repository import list_users
 from warroom.web.context import AppContext
 from warroom.web.pages.base import AdminWriter, PageCtx, PageRoute, PageUser, SignedIn, render
@@ -127,13 +128,11 @@ def create(
     members: Handles = "",
 ) -> Response:
     def write(session: Session) -> str:
-        team = actions.do_create_team(
-            session,
-            name=name.strip(),
-            description=description.strip(),
-            members=_handles(members),
-            now=ctx.clock.now(),
+        # The API's rules for a name (required, no slashes …), read from the form.
+        body = TeamIn.model_validate(
+            {"name": name, "description": description.strip(), "members": _handles(members)}
         )
+        team = actions.do_create_team(session, **body.model_dump(), now=ctx.clock.now())
         return f"{PAGE}/{team.id}?ok=created"
 
     def refused(*, error: str, status_code: int) -> Response:
@@ -156,9 +155,10 @@ def edit(
     description: Description = "",
 ) -> Response:
     def change(session: Session, team: Team, now: datetime) -> None:
-        actions.do_update_team(
-            session, ref=team.id, name=name.strip() or None, description=description.strip()
+        body = TeamPatch.model_validate(
+            {"name": name.strip() or None, "description": description.strip()}
         )
+        actions.do_update_team(session, ref=team.id, **body.model_dump())
 
     typed = {"name": name, "description": description}
     return _act(request, ctx, who, ref, change, done="saved", form=typed)

@@ -14,6 +14,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Nothing to add: 0016 already made the runbooks tables this part needed.
     pass
 
 
