@@ -96,15 +96,20 @@ class Incident(Base):
 
     service: Mapped[Service] = relationship(lazy="joined")
     # SPEC §2's improvement phase needs a published postmortem and an open action item:
-    # two correlated EXISTS on indexed columns, so a list of incidents knows each phase
-    # without a query per incident.
+    # two correlated EXISTS on indexed columns. Deferred as one group: the paging and
+    # intake paths, which load incidents all the time, never read them; an incident
+    # shown alone loads both in one query, and lists undefer them (LEARNING_GROUP).
     postmortem_published: Mapped[bool] = column_property(
         exists().where(
             Postmortem.incident_id == id, Postmortem.status == PostmortemStatus.PUBLISHED
-        )
+        ),
+        deferred=True,
+        group="learning",
     )
     has_open_action_items: Mapped[bool] = column_property(
-        exists().where(ActionItem.incident_id == id, ActionItem.status.not_in(FINISHED))
+        exists().where(ActionItem.incident_id == id, ActionItem.status.not_in(FINISHED)),
+        deferred=True,
+        group="learning",
     )
 
     @property

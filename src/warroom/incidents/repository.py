@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, false, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, undefer_group
 
 from warroom.db.pagination import Page, paginate
 from warroom.domain.lifecycle import Status
@@ -130,7 +130,8 @@ def list_incidents(
 ) -> Page[Incident]:
     return paginate(
         session,
-        _filtered(select(Incident), f),
+        # Every listed incident shows its phase: one query, not one per incident.
+        _filtered(select(Incident).options(undefer_group("learning")), f),
         keys=[Incident.id],
         limit=limit,
         cursor=cursor,
