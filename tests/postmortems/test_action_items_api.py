@@ -196,6 +196,25 @@ def test_it_lets_open_items_of_a_closed_incident_be_finished_but_never_reopened(
     assert desk.call("GET", f"{ITEMS}/{item['id']}")["status"] == "done"
 
 
+def test_a_recurrence_waits_for_its_postmortem_before_the_incident_closes(desk: Desk) -> None:
+    # Published with items open; the problem came back (reopened) and the items were
+    # finished while it was worked again. Resolved again, it does not close by itself:
+    # the recurrence may belong in the postmortem. Republishing closes it.
+    iid = desk.resolved()
+    desk.postmortem(iid)
+    item = add(desk, iid)
+    desk.call("POST", f"{API}/{iid}/postmortem/status", {"status": "published"})
+    assert desk.incident(iid)["phase"] == "improvement"
+    desk.call("POST", f"{API}/{iid}/reopen")
+    desk.call("PATCH", f"{ITEMS}/{item['id']}", {"status": "done"})
+    desk.finish_all(iid)  # the runbook review the first resolution opened, too
+    desk.call("POST", f"{API}/{iid}/resolve")
+    assert (desk.incident(iid)["status"], desk.incident(iid)["phase"]) == ("resolved", "analysis")
+    desk.call("POST", f"{API}/{iid}/postmortem/status", {"status": "in_review"})
+    desk.call("POST", f"{API}/{iid}/postmortem/status", {"status": "published"})
+    assert desk.incident(iid)["status"] == "closed"
+
+
 def test_it_answers_404_for_an_unknown_item(desk: Desk, app_client: TestClient) -> None:
     assert app_client.get(f"{ITEMS}/999", headers=desk.h).status_code == 404
     r = app_client.patch(f"{ITEMS}/999", json={"status": "done"}, headers=desk.h)

@@ -13,6 +13,7 @@ from warroom.db.session import Database
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import Severity
 from warroom.incidents.models import Incident
+from warroom.reports.facts import rebuild_facts
 from warroom.services.models import Service
 from warroom.teams.models import Team
 
@@ -110,8 +111,11 @@ def insert_rows(session: Session, org: Org, rows: Iterable[Row]) -> list[int]:
     ]
     if not values:
         return []
-    return list(
+    ids = list(
         session.scalars(
             insert(Incident).returning(Incident.id, sort_by_parameter_order=True), values
         )
     )
+    # Rows written in bulk get their stored report facts the way a migration does.
+    rebuild_facts(session)
+    return ids

@@ -136,6 +136,12 @@ def test_it_prints_csv_with_a_row_per_scope(cli: Cli) -> None:
         "mttf_hours",
         "response_target_compliance",
         "repeat_incidents",
+        "detection_minutes",
+        "triage_minutes",
+        "response_minutes",
+        "recovery_minutes",
+        "analysis_minutes",
+        "improvement_minutes",
     ]
     scopes = {(r[0], r[1]): r for r in rows[1:]}
     assert set(scopes) == {

@@ -16,7 +16,7 @@ from warroom.domain.metrics import Figures, IncidentTimes, figures, report
 from warroom.domain.postmortem import PostmortemStatus
 from warroom.domain.severity import Severity
 from warroom.postmortems.models import ActionItem, Postmortem
-from warroom.reports import sql
+from warroom.reports import gaps, sql
 from warroom.reports.queries import ReportFilter, incident_report
 from warroom.reports.schemas import FiguresOut, ReportOut
 
@@ -66,7 +66,7 @@ rows_strategy = st.lists(
         service=st.sampled_from(sorted(SERVICES)),
         severity=st.sampled_from(Severity),
         triggered=st.integers(0, SLOTS).map(lambda slot: slot * 30),
-        lag=st.sampled_from([0, 0, 1, 30]),
+        lag=st.sampled_from([0, 0, 1, 30, 95, 600]),
         ack=st.none() | st.sampled_from([0, 10, 15, 30, 31, 120, 600]),
         repair=st.none() | st.integers(0, 6 * 48).map(lambda slot: slot * 30),
         target=st.sampled_from([15.0, 30.0, 120.0]),
@@ -86,7 +86,7 @@ def random_rows(seed: int, n: int) -> list[Row]:
             service=rng.choice(sorted(SERVICES)),
             severity=rng.choice(list(Severity)),
             triggered=rng.randint(0, SLOTS) * 30,
-            lag=rng.choice([0, 0, 1, 30]),
+            lag=rng.choice([0, 0, 1, 30, 95, 600]),
             ack=rng.choice([None, 0, 10, 15, 30, 31, 120, 600]),
             repair=rng.choice([None, rng.randint(0, 6 * 48) * 30]),
             target=rng.choice([15.0, 30.0, 120.0]),
@@ -170,12 +170,45 @@ def _check(got: ReportOut, rows: Sequence[Row], where: ReportFilter) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(rows=rows_strategy)
-def test_the_sql_report_equals_the_domain_definitions(org: Org, rows: list[Row]) -> None:
-    # Rows go in uncommitted and the session rolls back: each example starts empty.
+@given(rows=rows_strategy, bounds=st.tuples(st.integers(0, SLOTS), st.integers(1, SLOTS)))
+def test_the_sql_report_equals_the_domain_definitions(
+    org: Org, rows: list[Row], bounds: tuple[int, int]
+) -> None:
+    # Rows go in uncommitted and the session rolls back: each example starts empty. Any
+    # period on the grid too: its boundaries fall between, on and across incidents.
+    first, length = bounds
+    since = T0 + timedelta(minutes=first * 30)
+    anywhere = ReportFilter(since, since + timedelta(minutes=length * 30))
     with org.db.read() as session:
         insert_rows(session, org, rows)
-        for where in FILTERS:
+        for where in [*FILTERS, anywhere]:
+            _check(incident_report(session, where=where, now=NOW), rows, where)
+
+
+@pytest.mark.parametrize("limit", [gaps.BOUNDARY_LIMIT, 0], ids=["stored-facts", "pairing"])
+@pytest.mark.parametrize("seed", range(3))
+def test_stored_facts_and_pairing_give_the_same_figures(
+    org: Org, seed: int, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite sums stored gaps and pairs the incidents around the period's boundaries; with
+    # too many there, it pairs every incident of the period instead. Periods that cut
+    # through incidents at both ends, and the whole history.
+    monkeypatch.setattr(gaps, "BOUNDARY_LIMIT", limit)
+    rows = random_rows(seed, 300)
+    rng = random.Random(seed)
+    periods = [ReportFilter(T0 - timedelta(days=1), NOW + timedelta(days=1))]
+    for _ in range(15):
+        start = rng.randint(0, SLOTS) * 30 + rng.choice([0, 1, 15])
+        periods.append(
+            ReportFilter(
+                T0 + timedelta(minutes=start),
+                T0 + timedelta(minutes=start + rng.randint(1, SLOTS) * 30),
+                drill=rng.random() < 0.2,
+            )
+        )
+    with org.db.read() as session:
+        insert_rows(session, org, rows)
+        for where in periods:
             _check(incident_report(session, where=where, now=NOW), rows, where)
 
 
@@ -331,3 +364,29 @@ def test_an_empty_period_has_no_figures_rather_than_zeros(org: Org) -> None:
     assert got.response_target_compliance is None
     assert got.by_severity == got.by_service == got.by_team == {}
     assert sum(got.incidents_by_phase.values()) == 0
+
+
+@pytest.mark.parametrize("limit", [gaps.BOUNDARY_LIMIT, 0], ids=["stored-facts", "pairing"])
+def test_incidents_outside_the_period_do_not_break_a_pair(
+    org: Org, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In order of start: one that began long before it was detected, inside the period;
+    # one triggered just before the period; the next one of the period. MTTF pairs the
+    # period's two; the one outside sits between them. The same at `until`.
+    monkeypatch.setattr(gaps, "BOUNDARY_LIMIT", limit)
+    since, until = 6 * DAY, 12 * DAY
+    rows = [
+        Row("checkout", triggered=since + 5, detect_lag=60, resolved=since + 10),
+        Row("checkout", triggered=since - 10, resolved=since - 5),
+        Row("checkout", triggered=since + 70, resolved=since + 80),
+        Row("search", triggered=until - 60, resolved=until - 50),
+        Row("search", triggered=until + 5, detect_lag=30, resolved=until + 6),
+        Row("search", triggered=until - 10, resolved=until - 8),
+    ]
+    where = ReportFilter(T0 + timedelta(minutes=since), T0 + timedelta(minutes=until))
+    with org.db.read() as session:
+        insert_rows(session, org, rows)
+        got = incident_report(session, where=where, now=NOW)
+    assert got.by_service["checkout"].mttf_hours == pytest.approx(60 / 60)
+    assert got.by_service["search"].mttf_hours == pytest.approx(40 / 60)
+    assert got.mttf_hours == pytest.approx(50 / 60)

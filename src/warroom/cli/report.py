@@ -18,7 +18,13 @@ from warroom.cli.options import DEFAULT_LOCAL_USER, As, Json, Token, Url, connec
 from warroom.cli.output import console, print_json
 from warroom.incidents.presentation import format_clock
 from warroom.reports.schemas import ReportOut
-from warroom.reports.text import hours_text, minutes_text, report_rows, share_text
+from warroom.reports.text import (
+    hours_text,
+    minutes_text,
+    phase_minutes_text,
+    report_rows,
+    share_text,
+)
 
 PATH = "/api/v1/reports/incidents"
 
@@ -113,9 +119,11 @@ def _print(report: ReportOut, *, service: str | None, team: str | None) -> None:
         overall.add_row(label, value, meaning)
     console.print(overall)
     phases = " · ".join(f"{name} {n}" for name, n in report.incidents_by_phase.items() if n)
+    spent = " · ".join(f"{name} {text}" for name, text in phase_minutes_text(report))
     stages = report.mean_stage_minutes
     console.print(
         f"[dim]By phase now:[/] {escape(phases) or '—'}\n"
+        f"[dim]Mean time per phase:[/] {escape(spent)}\n"
         f"[dim]Mean minutes per stage:[/] detect {minutes_text(stages.detect)} · "
         f"acknowledge {minutes_text(stages.acknowledge)} · "
         f"resolve {minutes_text(stages.resolve)}"

@@ -1,6 +1,8 @@
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -30,6 +32,20 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_driver() -> ModuleType:
+    """The SQLite DB-API module: pysqlite3 (the standard module built with a current
+    SQLite, installed on Linux x86-64) when it is there, else the standard library's.
+    Reports need SQLite 3.41 or later to read indexes on expressions without the table
+    (ADR 0006); the standard module links whatever SQLite the system has (3.40 on
+    Debian 12), and is still correct there, only slower."""
+    try:
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        return sqlite3
+    newer = dbapi2.sqlite_version_info >= sqlite3.sqlite_version_info
+    return dbapi2 if newer else sqlite3  # type: ignore[no-any-return, unused-ignore]
+
+
 def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
     """Migrations pass foreign_keys=False: SQLite alters a table by copying and dropping
     it, and with foreign keys on, dropping it would cascade-delete the rows that refer
@@ -43,7 +59,9 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Engine
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
-    engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    engine = create_engine(
+        url, module=sqlite_driver(), connect_args={"check_same_thread": False}, **kwargs
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

@@ -349,6 +349,11 @@ def _incident(
     night = local_hour >= 22 or local_hour < 8
     ack = _lognormal(rng, ACK_MEDIAN[severity] * practice * (1.8 if night else 1.0))
     fix = _lognormal(rng, FIX_MEDIAN[severity] * practice, 0.6)
+    # Everything in the history has happened by now: a slow one that would still be
+    # running was resolved a little before the demo starts.
+    before_now = (now - at) / timedelta(minutes=1) - 5
+    ack = min(ack, before_now / 2)
+    fix = min(fix, before_now - ack)
     plan = IncidentPlan(
         team=team,
         service=service,

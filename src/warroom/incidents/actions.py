@@ -34,6 +34,7 @@ from warroom.incidents.models import (
     StakeholderUpdate,
     TimelineEvent,
 )
+from warroom.incidents.phase_time import note_phase
 from warroom.incidents.public import (
     ImpactChoice,
     apply_public_settings,
@@ -54,6 +55,7 @@ from warroom.paging.hooks import (
     stop_paging,
 )
 from warroom.postmortems.repository import find_postmortem
+from warroom.reports.facts import Before, refresh_facts
 from warroom.runbooks.review import open_runbook_review
 from warroom.services.models import Service
 from warroom.services.repository import get_service
@@ -231,6 +233,8 @@ def do_declare(
         response_target_minutes=targets[severity],
         created_by_id=created_by_id,
         updated_at=now,
+        # Detection starts at the trigger (warroom.incidents.phase_time).
+        phase_since=now,
         dedup_key=dedup_key,
         open_dedup_key=key_digest(dedup_key) if dedup_key is not None else None,
         # A new incident has no roles and no ticks: saying so spares two loads.
@@ -239,6 +243,7 @@ def do_declare(
     )
     session.add(incident)
     session.flush()
+    refresh_facts(session, incident)
     record(
         session,
         incident,
@@ -315,6 +320,8 @@ def _apply_status(
     if change.acknowledges or change.resolves or change.closes:
         # Someone answered, or it is over: no further level is paged.
         stop_paging(session, incident_id=incident.id, now=now)
+    # The time in the phase it leaves is counted before it moves.
+    note_phase(incident, now)
     incident.status = change.new
     record(
         session,
@@ -338,6 +345,7 @@ def _apply_status(
         if incident.service.escalation_policy_id is not None:
             # Nobody holds it any more: the policy starts again from level 1.
             restart_escalation(session, incident_id=incident.id, now=now)
+    before = Before(severity=incident.severity, resolved_at=incident.resolved_at)
     if change.reopened:
         incident.resolved_at = None
         incident.reopen_count += 1
@@ -352,6 +360,8 @@ def _apply_status(
         resolve_open_alerts(session, incident.id, now=now)
         _restore_component(session, incident, now=now)
         open_runbook_review(session, incident=incident, now=now)
+    if change.reopened or change.resolves:
+        refresh_facts(session, incident, before=before)
     if change.closes:
         incident.closed_at = now
 
@@ -529,7 +539,9 @@ def do_change_severity(
             at=now,
             **{"from": str(incident.severity), "to": str(severity)},
         )
+        before = Before(severity=incident.severity, resolved_at=incident.resolved_at)
         incident.severity = severity
+        refresh_facts(session, incident, before=before)
         _restore_component(session, incident, now=now)
         if urgency_of(severity) is Urgency.HIGH:
             # Pages held for someone's waking hours were held because it was not urgent.

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     exists,
+    false,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
@@ -93,6 +94,37 @@ class Incident(Base):
     # Responder names stay off the public page unless the incident chooses to show them.
     public_responders: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Time spent in each lifecycle phase (SPEC §2), seconds, up to phase_since: when the
+    # incident entered the phase it is in now. Kept by warroom.incidents.phase_time
+    # whenever the phase may change; a report adds the ongoing stretch.
+    phase_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detection_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    triage_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    response_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    recovery_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    analysis_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    improvement_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Facts about an incident's neighbours that SQLite reports read instead of pairing a
+    # million incidents at report time (warroom.reports.facts keeps them; see there and
+    # ADR 0006). Only SQLite keeps them: it has one writer, so a neighbour can never be
+    # inserted unseen; PostgreSQL pairs incidents with window functions when it reports.
+    # The previous incident of the same service (and drill kind) in order of start: when
+    # it was triggered, and the time from its resolution to this one's start (NULL when
+    # it was not resolved or they overlapped).
+    previous_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
+    gap_after_previous_seconds: Mapped[float | None] = mapped_column(Float, deferred=True)
+    # The same within the service's incidents of this severity.
+    previous_of_severity_triggered_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, deferred=True
+    )
+    gap_after_previous_of_severity_seconds: Mapped[float | None] = mapped_column(
+        Float, deferred=True
+    )
+    # A repeat incident (SPEC §2): same service and alert key as one resolved in the 7
+    # days before it started.
+    is_repeat: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), deferred=True
+    )
 
     service: Mapped[Service] = relationship(lazy="joined")
     # SPEC §2's improvement phase needs a published postmortem and an open action item:

@@ -14,6 +14,7 @@ from warroom.domain.timeline import EventType
 from warroom.errors import Conflict, Invalid
 from warroom.incidents.actions import apply_status, record
 from warroom.incidents.models import Incident
+from warroom.incidents.phase_time import note_phase
 from warroom.incidents.repository import get_incident
 from warroom.postmortems import repository
 from warroom.postmortems.items import create_action_item, schedule_due_reminder
@@ -77,6 +78,8 @@ def finish_action_item(
     if item.status is status:
         return
     incident = get_incident(session, item.incident_id, for_update=True)
+    # The last open item finished ends the improvement phase: count it first.
+    note_phase(incident, now)
     item.status = status
     item.completed_at = now
     _changed(session, incident, item, {"status": str(status)}, actor=actor, now=now)
@@ -182,6 +185,8 @@ def do_change_action_item(
         and not is_finished(changes.status)
         and changes.status is not item.status
     ):
+        # A reopened item can move the incident back into improvement.
+        note_phase(incident, now)
         item.status = changes.status
         item.completed_at = None
         said["status"] = str(changes.status)

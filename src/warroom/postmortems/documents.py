@@ -15,6 +15,7 @@ from warroom.domain.timeline import EventType
 from warroom.errors import Conflict, NotFound
 from warroom.incidents.actions import do_publish_update, record, sync_checklist
 from warroom.incidents.models import Incident, StakeholderUpdate
+from warroom.incidents.phase_time import note_phase
 from warroom.incidents.repository import get_incident
 from warroom.paging.notices import notify_user
 from warroom.postmortems import repository
@@ -171,6 +172,9 @@ def do_move_postmortem(
             "postmortem once it is resolved again",
             allowed=[],
         )
+    # Publishing (or taking it back) moves a resolved incident between analysis and
+    # improvement: the time before counts to the phase it was in.
+    note_phase(incident, now)
     postmortem.status = status
     postmortem.published_at = now if status is PostmortemStatus.PUBLISHED else None
     _touch(incident, postmortem, actor=actor, now=now)

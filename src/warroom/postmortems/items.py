@@ -16,6 +16,7 @@ from warroom.domain.action_items import (
 from warroom.domain.timeline import EventType
 from warroom.engine.tasks import enqueue
 from warroom.incidents.models import Incident, TimelineEvent
+from warroom.incidents.phase_time import note_phase
 from warroom.postmortems.models import ActionItem
 from warroom.users.models import User
 
@@ -62,6 +63,9 @@ def create_action_item(
     priority: ActionItemPriority = ActionItemPriority.MEDIUM,
     tracker_url: str | None = None,
 ) -> ActionItem:
+    # An open item can move a resolved incident with a published postmortem into
+    # improvement: the time before it counts to the phase it was in.
+    note_phase(incident, now)
     item = ActionItem(
         incident_id=incident.id,
         kind=kind,

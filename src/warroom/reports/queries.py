@@ -14,7 +14,13 @@ from warroom.reports.gaps import gaps_between_failures
 from warroom.reports.load import oncall_load_rows
 from warroom.reports.rollup import report_of
 from warroom.reports.schemas import ReportOut
-from warroom.reports.sql import dialect_of, incident_conditions, incidents, resolve_scope, whole
+from warroom.reports.sql import (
+    dialect_of,
+    incidents,
+    resolve_scope,
+    select_incidents,
+    whole,
+)
 from warroom.reports.tally import tally_groups
 from warroom.services.models import Service
 from warroom.teams.models import Team
@@ -59,7 +65,7 @@ def incident_report(session: Session, *, where: ReportFilter, now: datetime) -> 
     between failures (gaps.py), rolled up overall and by severity, service and team."""
     dialect = dialect_of(session)
     scope = resolve_scope(session, service=where.service, team=where.team)
-    selected = incident_conditions(
+    selection = select_incidents(
         session,
         dialect=dialect,
         scope=scope,
@@ -67,13 +73,8 @@ def incident_report(session: Session, *, where: ReportFilter, now: datetime) -> 
         until=where.until,
         drill=where.drill,
     )
-    groups = tally_groups(session, dialect=dialect, where=selected, now=now)
-    gaps = gaps_between_failures(
-        session,
-        dialect=dialect,
-        where=selected,
-        sizes=[(key, tally.incidents) for key, tally in groups.items()],
-    )
+    groups = tally_groups(session, dialect=dialect, selection=selection, now=now)
+    gaps = gaps_between_failures(session, dialect=dialect, selection=selection, groups=groups)
     names = {
         service_id: (service, team)
         for service_id, service, team in session.execute(
@@ -125,14 +126,14 @@ def weekly_trend(session: Session, *, where: ReportFilter, now: datetime) -> lis
             func.count(repair),
         )
         .where(
-            incident_conditions(
+            select_incidents(
                 session,
                 dialect=dialect,
                 scope=scope,
                 since=where.since,
                 until=end,
                 drill=where.drill,
-            )
+            ).where
         )
         .group_by(week, i.c.severity)
     )

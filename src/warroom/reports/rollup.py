@@ -8,6 +8,7 @@ from functools import reduce
 from typing import TypeVar
 
 from warroom.domain.lifecycle import Phase, Status, phase_of
+from warroom.domain.phase_time import TIMED_PHASES
 from warroom.reports.gaps import Gaps, Span
 from warroom.reports.schemas import FiguresOut, ReportOut, StageMinutesOut
 from warroom.reports.tally import GroupKey, Tally
@@ -54,6 +55,15 @@ def phases(total: Tally) -> dict[str, int]:
     return counts
 
 
+def phase_minutes(total: Tally) -> dict[str, float | None]:
+    """Mean minutes per incident in each timed phase: every incident weighs the same,
+    with 0 for a phase it never entered (so the phases add up to the mean lifetime)."""
+    return {
+        str(phase): _mean(total.phase_seconds.get(phase, 0.0), total.incidents, 60)
+        for phase in TIMED_PHASES
+    }
+
+
 def report_of(
     *,
     since: datetime,
@@ -88,6 +98,7 @@ def report_of(
         by_service=_named({services[sid][0]: t for sid, t in by_service_id.items()}),
         by_team=_named(by_team),
         incidents_by_phase=phases(total),
+        minutes_by_phase=phase_minutes(total),
         mean_stage_minutes=StageMinutesOut(
             detect=overall.mttd_minutes,
             acknowledge=overall.mtta_minutes,

@@ -38,6 +38,13 @@ class ReportOut(FiguresOut):
         description="the report's incidents by their lifecycle phase now (SPEC §2), "
         "every phase named, in lifecycle order",
     )
+    minutes_by_phase: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="the mean minutes an incident of the report spent in each lifecycle "
+        "phase (SPEC §2) up to now: every phase but closed named, in lifecycle order; the "
+        "total over the report's incidents, those that never entered the phase included, "
+        "divided by their number (null when there are none)",
+    )
     mean_stage_minutes: StageMinutesOut = Field(default_factory=StageMinutesOut)
     drills: bool = Field(False, description="true: a report on drills only")
 

@@ -8,18 +8,19 @@ count whole milliseconds, so reports there are exact to the millisecond; compari
 against a target allow half a millisecond either way so that floating point never turns
 "exactly on target" into "late".
 
-On SQLite the report indexes of migration 0017 store these julianday() values (indexes
-on expressions), so a report reads numbers from an index instead of parsing a million
-timestamps; for that the expressions here must stay written exactly as indexed:
-`julianday(<column>)`.
+On SQLite the report indexes of migrations 0017 and 0021 store these julianday() values
+(indexes on expressions), so a report reads numbers from an index instead of parsing a
+million timestamps; for that the expressions here must stay written exactly as indexed:
+`julianday(<column>)`. SQLite reads such an index without the table from 3.41 on, which
+is why warroom brings its own SQLite where it can (db.session.sqlite_driver).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Float, Integer, Interval, and_, func, literal, select
+from sqlalchemy import Float, Integer, Interval, Table, and_, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -32,7 +33,7 @@ from warroom.services.models import Service
 from warroom.services.repository import get_service
 from warroom.teams.repository import get_team
 
-incidents = Incident.__table__
+incidents = cast(Table, Incident.__table__)
 
 # Half of SQLite's resolution, in seconds: the tolerance of "within the target".
 TOLERANCE_SECONDS = 0.0005
@@ -156,7 +157,23 @@ def few_incidents(session: Session, *, since: datetime, until: datetime, drill: 
     return (session.scalar(select(func.count()).select_from(period)) or 0) <= cap
 
 
-def incident_conditions(
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """A report's incidents: `where` selects them; `in_period` tests any other moment
+    (a neighbour's trigger) against the same period, written the same way."""
+
+    where: ColumnElement[bool]
+    in_period: Callable[[Any], ColumnElement[bool]]
+    # False when every incident of the kind is in the period (then in_period(x) is only
+    # "x is not NULL").
+    bounded: bool
+    since: datetime
+    until: datetime
+    drill: bool
+    scope: Scope
+
+
+def select_incidents(
     session: Session,
     *,
     dialect: Dialect,
@@ -164,20 +181,41 @@ def incident_conditions(
     since: datetime,
     until: datetime,
     drill: bool,
-) -> ColumnElement[bool]:
+) -> Selection:
     """The incidents of a report: triggered in [since, until), of the scope's services,
     drills or not. On SQLite, a long period is compared in julianday() (the report
     indexes hold those, so the scan never reads the table) and a short one on the text
     column (which the (drill, triggered_at) index can seek)."""
     i = incidents
-    if dialect.sqlite and not few_incidents(session, since=since, until=until, drill=drill):
-        period = [
-            instant(i.c.triggered_at) >= dialect.at(since),
-            instant(i.c.triggered_at) < dialect.at(until),
-        ]
-    else:
-        period = [i.c.triggered_at >= since, i.c.triggered_at < until]
-    conditions = [i.c.drill == drill, *period]
+
+    # A bound no incident of the kind lies beyond tests nothing: leaving it out spares
+    # a comparison per incident (a report of the whole history has neither).
+    def any_where(beyond: ColumnElement[bool]) -> bool:
+        return session.scalar(select(literal(1)).where(i.c.drill == drill, beyond).limit(1)) == 1
+
+    checks_since = any_where(i.c.triggered_at < since)
+    checks_until = any_where(i.c.triggered_at >= until)
+    wide = (
+        dialect.sqlite
+        and (checks_since or checks_until)
+        and not few_incidents(session, since=since, until=until, drill=drill)
+    )
+
+    def in_period(moment: Any) -> ColumnElement[bool]:
+        # julianday() on a long SQLite period, as the report indexes hold it; the column
+        # itself otherwise, as the (drill, triggered_at) index holds it.
+        value = instant(moment) if wide else moment
+        conditions = [value.is_not(None)]
+        if checks_since:
+            conditions.append(value >= (dialect.at(since) if wide else dialect.param(since)))
+        if checks_until:
+            conditions.append(value < (dialect.at(until) if wide else dialect.param(until)))
+        return and_(*conditions)
+
+    conditions = [i.c.drill == drill]
+    if checks_since or checks_until:
+        conditions.append(in_period(i.c.triggered_at))
     if scope.service_ids is not None:
         conditions.append(i.c.service_id.in_(scope.service_ids))
-    return and_(*conditions)
+    bounded = checks_since or checks_until
+    return Selection(and_(*conditions), in_period, bounded, since, until, drill, scope)

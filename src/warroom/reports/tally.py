@@ -8,19 +8,17 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from warroom.domain.action_items import FINISHED
-from warroom.domain.lifecycle import Status
-from warroom.domain.metrics import REPEAT_WINDOW
+from warroom.domain.lifecycle import Phase, Status, phase_of
 from warroom.domain.postmortem import PostmortemStatus
+from warroom.incidents.phase_time import PHASE_COLUMNS
 from warroom.postmortems.models import ActionItem, Postmortem
-from warroom.reports.sql import TOLERANCE_SECONDS, Dialect, incidents, instant
-
-# Counted one by one; "closed" is what is left of the total.
-COUNTED_STATUSES = tuple(s for s in Status if s is not Status.CLOSED)
+from warroom.reports.facts import keeps_facts, repeats_earlier
+from warroom.reports.sql import TOLERANCE_SECONDS, Dialect, Selection, incidents, instant
 
 GroupKey = tuple[int, str]  # (service id, severity)
 
@@ -43,15 +41,32 @@ class Tally:
     improvement: int = 0  # resolved, its postmortem published, action items still open
     gap_seconds: float = 0.0  # between failures (gaps.py fills these in)
     gaps: int = 0
+    # SQLite's stored facts (facts.py): the gaps after a previous incident that is in the
+    # period too, in the service's sequence and in its severity's; gaps.py adds the pairs
+    # period boundaries make.
+    chained_gap_seconds: float = 0.0
+    chained_gaps: int = 0
+    chained_severity_gap_seconds: float = 0.0
+    chained_severity_gaps: int = 0
     by_status: dict[Status, int] = field(default_factory=dict)
+    # Seconds spent in each phase, up to now (closed counts none).
+    phase_seconds: dict[Phase, float] = field(default_factory=dict)
 
     def __add__(self, other: "Tally") -> "Tally":
         merged = Tally(**{name: getattr(self, name) + getattr(other, name) for name in _SUMMED})
         merged.by_status = dict(Counter(self.by_status) + Counter(other.by_status))
+        merged.phase_seconds = {
+            phase: self.phase_seconds.get(phase, 0.0) + other.phase_seconds.get(phase, 0.0)
+            for phase in self.phase_seconds.keys() | other.phase_seconds.keys()
+        }
         return merged
 
 
-_SUMMED = tuple(f.name for f in fields(Tally) if f.name != "by_status")
+_SUMMED = tuple(f.name for f in fields(Tally) if f.name not in {"by_status", "phase_seconds"})
+
+# Each phase's stored seconds (PHASE_COLUMNS, kept up to phase_since). An incident is in
+# the phase of its status now; a resolved one is in improvement instead of analysis when
+# its postmortem is published and an action item is still open (_improving counts those).
 
 
 def _total(value: Any) -> float:
@@ -64,10 +79,14 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def tally_groups(
-    session: Session, *, dialect: Dialect, where: ColumnElement[bool], now: datetime
+    session: Session, *, dialect: Dialect, selection: Selection, now: datetime
 ) -> dict[GroupKey, Tally]:
-    """Sums and counts per (service id, severity) of the incidents `where` selects,
-    ordered by service id then severity (the order gaps.py relies on)."""
+    """Sums and counts per (service id, severity) of the selected incidents, ordered by
+    service id then severity (the order gaps.py relies on).
+
+    One scan, grouped by status too: on SQLite, migration 0021's index holds every value
+    read here in that order, so the groups stream off it and statuses and the current
+    phase's time cost no expression per incident."""
     i = incidents
     # In the database's own unit (days on SQLite), scaled to seconds once per group in
     # Python: a million rows then cost a subtraction each, not a multiplication too.
@@ -78,28 +97,6 @@ def tally_groups(
     ack, fix = acknowledged - triggered, resolved - acknowledged
     unit = dialect.seconds_per_unit
     target = i.c.response_target_minutes * (60 / unit) + TOLERANCE_SECONDS / unit
-    earlier = incidents.alias("earlier")
-    repeat = (
-        select(literal(1))
-        .where(
-            earlier.c.service_id == i.c.service_id,
-            earlier.c.dedup_key == i.c.dedup_key,
-            earlier.c.drill == i.c.drill,
-            dialect.within_before(earlier.c.resolved_at, i.c.started_at, REPEAT_WINDOW),
-            earlier.c.id != i.c.id,
-        )
-        .exists()
-    )
-    published = (
-        select(literal(1))
-        .where(Postmortem.incident_id == i.c.id, Postmortem.status == PostmortemStatus.PUBLISHED)
-        .exists()
-    )
-    open_items = (
-        select(literal(1))
-        .where(ActionItem.incident_id == i.c.id, ActionItem.status.not_in(FINISHED))
-        .exists()
-    )
     sums: dict[str, ColumnElement[Any]] = {
         "incidents": func.count(),
         "acknowledge_seconds": func.sum(ack),
@@ -113,27 +110,47 @@ def tally_groups(
         "target_decided": _count_if(
             or_(acknowledged.is_not(None), dialect.at(now) - triggered > target)
         ),
-        "repeats": _count_if(and_(i.c.dedup_key.is_not(None), repeat)),
-        "improvement": _count_if(and_(i.c.status == Status.RESOLVED, published, open_items)),
+        # The current phase's stretch, for the groups of statuses still counting time.
+        "ongoing": func.sum(dialect.at(now) - instant(i.c.phase_since)),
+        **{
+            f"stored_{phase.value}": func.sum(i.c[column])
+            for phase, column in PHASE_COLUMNS.items()
+        },
     }
-    statuses: dict[str, ColumnElement[Any]] = {
-        f"status_{s.value}": _count_if(i.c.status == s) for s in COUNTED_STATUSES
-    }
+    if keeps_facts(session):
+        sums["repeats"] = _count_if(i.c.is_repeat)
+        for name, previous, gap in (
+            ("chained", i.c.previous_triggered_at, i.c.gap_after_previous_seconds),
+            (
+                "chained_severity",
+                i.c.previous_of_severity_triggered_at,
+                i.c.gap_after_previous_of_severity_seconds,
+            ),
+        ):
+            # A gap needs a previous incident: with no bound to test, the gap alone.
+            chained = case((selection.in_period(previous), gap)) if selection.bounded else gap
+            sums[f"{name}_gap_seconds"] = func.sum(chained)
+            sums[f"{name}_gaps"] = func.count(chained)
+    else:
+        sums["repeats"] = _count_if(repeats_earlier(dialect, i))
     query = (
         select(
             i.c.service_id,
             i.c.severity,
-            *(expr.label(name) for name, expr in (sums | statuses).items()),
+            i.c.status,
+            *(expr.label(name) for name, expr in sums.items()),
         )
-        .where(where)
-        .group_by(i.c.service_id, i.c.severity)
+        .where(selection.where)
+        .group_by(i.c.service_id, i.c.severity, i.c.status)
         .order_by(i.c.service_id, i.c.severity)
     )
     groups: dict[GroupKey, Tally] = {}
     for row in session.execute(query).mappings():
-        by_status: dict[Status, int] = {s: row[f"status_{s.value}"] for s in COUNTED_STATUSES}
-        by_status[Status.CLOSED] = row["incidents"] - sum(by_status.values())
-        groups[(row["service_id"], str(row["severity"]))] = Tally(
+        status = Status(row["status"])
+        phase_seconds = {phase: _total(row[f"stored_{phase.value}"]) for phase in PHASE_COLUMNS}
+        if status is not Status.CLOSED:
+            phase_seconds[phase_of(status)] += _total(row["ongoing"]) * unit
+        tally = Tally(
             incidents=row["incidents"],
             acknowledge_seconds=_total(row["acknowledge_seconds"]) * unit,
             acknowledged=row["acknowledged"],
@@ -145,7 +162,53 @@ def tally_groups(
             met_target=row["met_target"],
             target_decided=row["target_decided"],
             repeats=row["repeats"],
-            improvement=row["improvement"],
-            by_status={s: n for s, n in by_status.items() if n},
+            chained_gap_seconds=_total(row.get("chained_gap_seconds")),
+            chained_gaps=row.get("chained_gaps") or 0,
+            chained_severity_gap_seconds=_total(row.get("chained_severity_gap_seconds")),
+            chained_severity_gaps=row.get("chained_severity_gaps") or 0,
+            by_status={status: row["incidents"]},
+            phase_seconds=phase_seconds,
         )
+        key = (row["service_id"], str(row["severity"]))
+        groups[key] = groups[key] + tally if key in groups else tally
+    for key, (count, seconds) in _improving(session, dialect, selection, now=now).items():
+        # Counted as analysis above: resolved, its postmortem published, items open.
+        moved = seconds * unit
+        groups[key].improvement += count
+        groups[key].phase_seconds[Phase.ANALYSIS] -= moved
+        groups[key].phase_seconds[Phase.IMPROVEMENT] += moved
     return groups
+
+
+def _improving(
+    session: Session, dialect: Dialect, selection: Selection, *, now: datetime
+) -> dict[GroupKey, tuple[int, float]]:
+    """Per group, the resolved incidents in improvement and their time in it so far (in
+    the database's unit): found from the published postmortems, which are few."""
+    i = incidents
+    open_items = (
+        select(literal(1))
+        .where(ActionItem.incident_id == i.c.id, ActionItem.status.not_in(FINISHED))
+        .exists()
+    )
+    query = (
+        select(
+            i.c.service_id,
+            i.c.severity,
+            func.count(),
+            func.sum(dialect.at(now) - instant(i.c.phase_since)),
+        )
+        .select_from(Postmortem)
+        .join(i, i.c.id == Postmortem.incident_id)
+        .where(
+            Postmortem.status == PostmortemStatus.PUBLISHED,
+            i.c.status == Status.RESOLVED,
+            selection.where,
+            open_items,
+        )
+        .group_by(i.c.service_id, i.c.severity)
+    )
+    return {
+        (service_id, str(severity)): (count, _total(seconds))
+        for service_id, severity, count, seconds in session.execute(query)
+    }
