@@ -24,7 +24,7 @@ import httpx
 
 from bench.common import warroom_server
 from warroom.db.migrate import upgrade
-from warroom.db.session import Database
+from warroom.db.session import Database, sqlite_driver
 from warroom.domain.lifecycle import Status
 from warroom.domain.severity import DEFAULT_RESPONSE_TARGETS_MINUTES, Severity
 from warroom.reports.facts import rebuild_facts
@@ -218,6 +218,7 @@ def run(url: str, n: int) -> dict[str, Any]:
             response.raise_for_status()
 
         figures["http_report_all_s"], _ = best_of(3, ask)
+    figures["sqlite_version"] = sqlite_driver().sqlite_version
     figures["target_s"] = TARGET_SECONDS
     figures["target_met"] = figures["report_all_s"] < TARGET_SECONDS
     return figures

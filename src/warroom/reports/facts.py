@@ -20,7 +20,7 @@ or re-graded (it moves between severity sequences). rebuild_facts computes every
 incident's facts at once, for the migration and for rows written in bulk.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +28,15 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     FromClause,
+    Select,
+    Update,
     and_,
+    bindparam,
     case,
     func,
     literal,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -60,6 +62,30 @@ def order_key(table: FromClause) -> tuple[ColumnElement[Any], ...]:
     return (instant(table.c.started_at), instant(table.c.triggered_at), table.c.id)
 
 
+def comes_after(key: Sequence[Any], other: Sequence[Any]) -> ColumnElement[bool]:
+    """`key` > `other` in order (order_key columns against values or columns). Written
+    out rather than as a row value, which SQLite cannot seek an index on expressions
+    with; the leading `>=` is the range it seeks."""
+    return _ordered(key, other, greater=True)
+
+
+def comes_before(key: Sequence[Any], other: Sequence[Any]) -> ColumnElement[bool]:
+    """`key` < `other` in order; see comes_after."""
+    return _ordered(key, other, greater=False)
+
+
+def _ordered(key: Sequence[Any], other: Sequence[Any], *, greater: bool) -> ColumnElement[bool]:
+    def strictly(a: Any, b: Any) -> ColumnElement[bool]:
+        return a > b if greater else a < b  # type: ignore[no-any-return]
+
+    (first, *rest), (first_other, *rest_other) = key, other
+    if not rest:
+        return strictly(first, first_other)
+    at_least = first >= first_other if greater else first <= first_other
+    tie = and_(first == first_other, _ordered(rest, rest_other, greater=greater))
+    return and_(at_least, or_(strictly(first, first_other), tie))
+
+
 def sequence_of(table: FromClause, other: FromClause, *, by_severity: bool) -> list[Any]:
     """`other` is in the same sequence as `table`: same drill kind and service (and
     severity)."""
@@ -75,10 +101,16 @@ def gap_seconds(started: ColumnElement[float], resolved: ColumnElement[float]) -
     return case((started >= resolved, (started - resolved) * SECONDS_PER_DAY))
 
 
+# Built once: an alias of the incidents table proxies all its columns, which costs more
+# than the queries the write path runs with it.
+_EARLIER = incidents.alias("earlier")
+_PREVIOUS = incidents.alias("previous")
+
+
 def repeats_earlier(dialect: Dialect, i: FromClause) -> ColumnElement[bool]:
     """SPEC §2: `i` has an alert key, and an incident of its service (and drill kind)
     with the same key was resolved in the 7 days before it started."""
-    earlier = incidents.alias("earlier")
+    earlier = _EARLIER
     return and_(
         i.c.dedup_key.is_not(None),
         select(literal(1))
@@ -148,62 +180,57 @@ def refresh_facts(session: Session, incident: Incident, *, before: Before | None
     if not keeps_facts(session):
         return
     session.flush()
-    i = incidents
     severities = {incident.severity} | ({before.severity} if before is not None else set())
+    sequence = {"p_drill": incident.drill, "p_service": incident.service_id, "p_id": incident.id}
     following = {
         found
         for severity in (None, *severities)
-        if (found := _next_in_sequence(session, incident, severity=severity)) is not None
+        if (
+            found := session.scalar(
+                _NEXT_OF_SERVICE if severity is None else _NEXT_OF_SEVERITY,
+                sequence | {"p_severity": severity},
+            )
+        )
+        is not None
     }
-    _refresh_gaps(session, {incident.id} | following)
+    session.execute(_REFRESH_GAPS, {"p_ids": sorted({incident.id} | following)})
     if incident.dedup_key is None:
         return
-    resolutions = {incident.resolved_at} | ({before.resolved_at} if before else set())
-    touched = [i.c.id == incident.id] + [
-        instant(i.c.started_at).between(SQLITE.at(r), SQLITE.at(r) + REPEAT_DAYS)
-        for r in resolutions
-        if r is not None
-    ]
+    resolutions = [incident.resolved_at, before.resolved_at if before else None]
     session.execute(
-        update(i)
-        .where(
-            i.c.service_id == incident.service_id,
-            i.c.dedup_key == incident.dedup_key,
-            i.c.drill == incident.drill,
-            or_(*touched),
-        )
-        .values(is_repeat=repeats_earlier(SQLITE, i))
+        _REFRESH_REPEATS,
+        sequence
+        | {"p_key": incident.dedup_key, "p_resolved": resolutions[0], "p_was": resolutions[1]},
     )
 
 
-def _next_in_sequence(
-    session: Session, incident: Incident, *, severity: Severity | None
-) -> int | None:
-    """The incident right after `incident` in its service's sequence (or in the sequence
-    of `severity`, which may be one it just left)."""
+def _next_in_sequence(*, by_severity: bool) -> Select[tuple[int]]:
+    """The incident right after incident :p_id in its service's sequence (or in that of
+    :p_severity, which may be one it just left)."""
     i = incidents
-    conditions = [i.c.drill == incident.drill, i.c.service_id == incident.service_id]
-    if severity is not None:
-        conditions.append(i.c.severity == severity)
-    own = select(*order_key(i)).where(i.c.id == incident.id).subquery()
-    return session.scalar(
+    conditions = [i.c.drill == bindparam("p_drill"), i.c.service_id == bindparam("p_service")]
+    if by_severity:
+        conditions.append(i.c.severity == bindparam("p_severity", type_=i.c.severity.type))
+    own = select(*order_key(i)).where(i.c.id == bindparam("p_id")).subquery()
+    return (
         select(i.c.id)
-        .where(*conditions, tuple_(*order_key(i)) > tuple_(*own.c))
+        .where(*conditions, comes_after(order_key(i), list(own.c)))
         .order_by(*order_key(i))
         .limit(1)
     )
 
 
-def _refresh_gaps(session: Session, ids: Iterable[int]) -> None:
-    i = incidents
+def _refresh_gaps() -> Update:
+    """Each of incidents :p_ids gets its previous incident's trigger and gap, in both
+    sequences."""
+    i, previous = incidents, _PREVIOUS
     values: dict[str, Any] = {}
     for by_severity, (triggered_column, gap_column) in _COLUMNS.items():
-        previous = incidents.alias("previous")
         before = (
             select()
             .where(
                 *sequence_of(i, previous, by_severity=by_severity),
-                tuple_(*order_key(previous)) < tuple_(*order_key(i)),
+                comes_before(order_key(previous), order_key(i)),
             )
             .order_by(*(column.desc() for column in order_key(previous)))
             .limit(1)
@@ -212,4 +239,32 @@ def _refresh_gaps(session: Session, ids: Iterable[int]) -> None:
         values[gap_column] = before.add_columns(
             gap_seconds(instant(i.c.started_at), instant(previous.c.resolved_at))
         ).scalar_subquery()
-    session.execute(update(i).where(i.c.id.in_(sorted(ids))).values(**values))
+    return update(i).where(i.c.id.in_(bindparam("p_ids", expanding=True))).values(**values)
+
+
+def _refresh_repeats() -> Update:
+    """The repeat flags of incident :p_id and of the incidents with its key that started
+    within the repeat window after its resolution now (:p_resolved) or before (:p_was)."""
+    i = incidents
+
+    def after(moment: str) -> ColumnElement[bool]:
+        resolved = instant(bindparam(moment, type_=i.c.resolved_at.type))
+        return instant(i.c.started_at).between(resolved, resolved + REPEAT_DAYS)
+
+    return (
+        update(i)
+        .where(
+            i.c.service_id == bindparam("p_service"),
+            i.c.dedup_key == bindparam("p_key"),
+            i.c.drill == bindparam("p_drill"),
+            or_(i.c.id == bindparam("p_id"), after("p_resolved"), after("p_was")),
+        )
+        .values(is_repeat=repeats_earlier(SQLITE, i))
+    )
+
+
+# The write path's statements, built once and cached by SQLAlchemy as compiled SQL.
+_NEXT_OF_SERVICE = _next_in_sequence(by_severity=False)
+_NEXT_OF_SEVERITY = _next_in_sequence(by_severity=True)
+_REFRESH_GAPS = _refresh_gaps()
+_REFRESH_REPEATS = _refresh_repeats()

@@ -38,12 +38,11 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
-from warroom.reports.facts import SECONDS_PER_DAY, SQLITE, order_key
+from warroom.reports.facts import SECONDS_PER_DAY, SQLITE, comes_after, comes_before, order_key
 from warroom.reports.sql import Dialect, Selection, incidents, instant
 from warroom.reports.tally import Tally
 
@@ -201,15 +200,15 @@ def _neighbour_in_period(
     same = [i.c.drill == selection.drill, i.c.service_id == row.service_id]
     if by_sev:
         same.append(i.c.severity == row.severity)
-    key = tuple_(*order_key(i))
-    own = tuple_(*(literal(row[n]) for n in range(3, 6)))
+    key = order_key(i)
+    own = [literal(row[n]) for n in range(3, 6)]
     previous = i.c.previous_of_severity_triggered_at if by_sev else i.c.previous_triggered_at
     if forward:
         # The later incident of the pair: its previous incident is outside the period
         # unless the stored facts counted the pair.
         after: Any = session.execute(
             select(i.c.id, instant(i.c.started_at), selection.in_period(previous))
-            .where(*same, key > own, selection.where, instant(i.c.started_at) < until)
+            .where(*same, comes_after(key, own), selection.where, instant(i.c.started_at) < until)
             .order_by(*order_key(i))
             .limit(1)
         ).first()
@@ -220,7 +219,7 @@ def _neighbour_in_period(
         return None
     earlier: Any = session.execute(
         select(instant(i.c.resolved_at))
-        .where(*same, key < own, selection.where, instant(i.c.started_at) >= floor)
+        .where(*same, comes_before(key, own), selection.where, instant(i.c.started_at) >= floor)
         .order_by(*(column.desc() for column in order_key(i)))
         .limit(1)
     ).first()
