@@ -931,6 +931,8 @@ def test_it_answers_400_to_malformed_json_and_changes_nothing(
         ({"started_at": "yesterday"}, "started_at"),
         # Valid ISO 8601, but before the first instant UTC can express.
         ({"started_at": "0001-01-01T00:00:00+01:00"}, "started_at"),
+        # No incident of a real system began before the Unix epoch (alert intake agrees).
+        ({"started_at": "1969-12-31T23:59:59Z"}, "started_at"),
     ],
 )
 def test_it_refuses_invalid_declarations_with_422_naming_the_field(

@@ -4,9 +4,10 @@ starts before others', resolved, reopened and re-graded. SQLite only: PostgreSQL
 no facts and pairs incidents at report time."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from warroom.domain.severity import Severity
 from warroom.incidents import actions
 from warroom.incidents.models import Incident
 from warroom.reports.facts import rebuild_facts
+from warroom.reports.queries import ReportFilter, incident_report
 from warroom.reports.sql import incidents
 from warroom.services.actions import do_create_service
 
@@ -183,3 +185,43 @@ def test_reopening_an_incident_takes_back_the_repeat_it_made(sqlite_db: Database
         actions.do_resolve(session, incident_id=first, actor="ada", now=later)
         session.flush()
         assert _facts(session)[second][-1] is False
+
+
+def test_a_start_at_the_calendars_edge_still_reports(sqlite_db: Database) -> None:
+    # The API refuses starts before 1970; a row written another way with a start in
+    # year 1 makes the longest detection lag reach past the calendar: the report pairs
+    # every incident instead of failing.
+    with sqlite_db.read() as session:
+        do_create_service(session, name="checkout", now=T0)
+        ancient = actions.do_declare(
+            session,
+            title="Found in the archive",
+            severity=Severity.SEV4,
+            service="checkout",
+            actor="ada",
+            now=T0,
+            started_at=datetime(1, 1, 1, tzinfo=UTC),
+        )
+        actions.do_resolve(session, incident_id=ancient.id, actor="ada", now=T0)
+        later = actions.do_declare(
+            session,
+            title="Checkout is failing",
+            severity=Severity.SEV4,
+            service="checkout",
+            actor="ada",
+            now=T0 + timedelta(hours=2),
+        )
+        actions.do_resolve(session, incident_id=later.id, actor="ada", now=T0 + timedelta(hours=3))
+        session.flush()
+        got = incident_report(
+            session,
+            where=ReportFilter(T0 - timedelta(days=1), T0 + timedelta(hours=1)),
+            now=T0 + timedelta(days=1),
+        )
+        assert got.total_incidents == 1
+        whole = incident_report(
+            session,
+            where=ReportFilter(T0 - timedelta(days=1), T0 + timedelta(days=1)),
+            now=T0 + timedelta(days=1),
+        )
+        assert whole.mttf_hours == pytest.approx(2.0)

@@ -390,3 +390,39 @@ def test_incidents_outside_the_period_do_not_break_a_pair(
     assert got.by_service["checkout"].mttf_hours == pytest.approx(60 / 60)
     assert got.by_service["search"].mttf_hours == pytest.approx(40 / 60)
     assert got.mttf_hours == pytest.approx(50 / 60)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounds_between_milliseconds_pair_as_the_full_pairing_does(
+    org: Org, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The API's default period ends now, to the microsecond; SQLite's julianday() keeps
+    # milliseconds. Incidents triggered within a millisecond of a bound that is itself
+    # between two milliseconds: the stored facts and boundary pairs give what pairing
+    # every incident of the period gives.
+    rng = random.Random(seed)
+    ms = 1 / 60_000  # a millisecond, in minutes
+    since, until = 6 * DAY + 0.5 * ms, 8 * DAY + 0.5 * ms
+    rows = []
+    for bound in [since] * 30 + [until] * 30 + [7 * DAY] * 10:
+        triggered = bound + rng.choice([-2, -1, -0.7, -0.3, 0.2, 0.6, 1]) * ms
+        took = rng.choice([0, 0.3 * ms, ms, 30, None])
+        rows.append(
+            Row(
+                rng.choice(["checkout", "search"]),
+                triggered=triggered,
+                detect_lag=rng.choice([0, 0.4 * ms, 90]),
+                resolved=triggered + took if took is not None else None,
+            )
+        )
+    where = ReportFilter(T0 + timedelta(minutes=since), T0 + timedelta(minutes=until))
+    with org.db.read() as session:
+        insert_rows(session, org, rows)
+        got = incident_report(session, where=where, now=NOW)
+        monkeypatch.setattr(gaps, "BOUNDARY_LIMIT", 0)
+        paired = incident_report(session, where=where, now=NOW)
+    assert got.total_incidents == paired.total_incidents
+    for name in ("checkout", "search"):
+        assert got.by_service[name].mttf_hours == pytest.approx(paired.by_service[name].mttf_hours)
+    for severity, wanted in paired.by_severity.items():
+        assert got.by_severity[severity].mttf_hours == pytest.approx(wanted.mttf_hours)

@@ -274,7 +274,9 @@ def _when(rng: random.Random, *, now: datetime) -> datetime:
     day = rng.uniform(0.5, DAYS)
     base = (now - timedelta(days=day)).replace(minute=0, second=0, microsecond=0)
     hour = rng.choice(range(8, 19)) if rng.random() < 0.65 else rng.randrange(24)
-    return base.replace(hour=hour) + timedelta(minutes=rng.uniform(0, 59))
+    at = base.replace(hour=hour) + timedelta(minutes=rng.uniform(0, 59))
+    # Half a day ago at the latest: a later hour of that day would be in the future.
+    return at if at <= now - timedelta(hours=12) else at - timedelta(days=1)
 
 
 def _severity_of(
@@ -352,8 +354,8 @@ def _incident(
     # Everything in the history has happened by now: a slow one that would still be
     # running was resolved a little before the demo starts.
     before_now = (now - at) / timedelta(minutes=1) - 5
-    ack = min(ack, before_now / 2)
-    fix = min(fix, before_now - ack)
+    ack = max(min(ack, before_now / 2), 0.5)
+    fix = max(min(fix, before_now - ack), 1.0)
     plan = IncidentPlan(
         team=team,
         service=service,

@@ -35,6 +35,17 @@ def _in_utc_range(value: datetime) -> datetime:
     return value
 
 
+# Alert intake refuses starts before the Unix epoch too (integrations.events_v2): no
+# incident of a real system began earlier, and reports compute bounds around starts.
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _not_before_epoch(value: datetime) -> datetime:
+    if _in_utc_range(value) < EARLIEST_START:
+        raise ValueError("started_at must be 1970-01-01 or later")
+    return value
+
+
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 ComponentStatus = Literal[
     "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
@@ -46,8 +57,8 @@ class IncidentIn(In):
     severity: Severity
     service: Annotated[str, StringConstraints(min_length=1, max_length=100)] | int
     description: LongText = ""
-    started_at: Annotated[AwareDatetime, AfterValidator(_in_utc_range)] | None = Field(
-        default=None, description="when the problem began, if earlier than now"
+    started_at: Annotated[AwareDatetime, AfterValidator(_not_before_epoch)] | None = Field(
+        default=None, description="when the problem began, if earlier than now (1970 or later)"
     )
 
 

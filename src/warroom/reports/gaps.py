@@ -117,6 +117,14 @@ def _boundary_pairs(
     if lag_days is None:
         return {}
     lag = timedelta(days=max(float(lag_days), 0.0)) + _MARGIN
+    try:
+        # The windows below, each widened by the margin on its inner side too: a bound
+        # between two milliseconds is where julianday() and the text disagree.
+        before_since, after_since = since - lag, since + lag
+        before_until, after_until = until - lag, until + lag
+        since_in, until_in, past_until = since + _MARGIN, until - _MARGIN, until + _MARGIN
+    except OverflowError:
+        return None  # a period or a lag reaching the calendar's ends: pair them all
 
     def any_triggered(start: datetime, end: datetime) -> bool:
         return (
@@ -131,23 +139,23 @@ def _boundary_pairs(
     # (first of a pair: pair forward) incidents of the period started before `since`;
     # (second of a pair: pair backward) those started within the lag before `until`.
     wanted: list[tuple[bool, ColumnElement[bool]]] = []
-    if any_triggered(since - lag, since):
+    if any_triggered(before_since, since_in):
         wanted.append(
             (
                 True,
                 and_(
-                    i.c.triggered_at < since + lag,
-                    instant(i.c.started_at) < SQLITE.at(since),
+                    i.c.triggered_at < after_since,
+                    instant(i.c.started_at) < SQLITE.at(since_in),
                 ),
             )
         )
-    if any_triggered(until, until + lag):
+    if any_triggered(until_in, after_until):
         wanted.append(
             (
                 False,
                 and_(
-                    i.c.triggered_at >= until - lag,
-                    instant(i.c.started_at) >= SQLITE.at(until - lag),
+                    i.c.triggered_at >= before_until,
+                    instant(i.c.started_at) >= SQLITE.at(before_until),
                 ),
             )
         )
@@ -165,7 +173,12 @@ def _boundary_pairs(
     for forward, row in candidates:
         for by_sev in (False, True):
             found = _neighbour_in_period(
-                session, selection, row, forward=forward, by_sev=by_sev, lag=lag
+                session,
+                selection,
+                row,
+                forward=forward,
+                by_sev=by_sev,
+                walk=(SQLITE.at(before_since), SQLITE.at(past_until)),
             )
             if found is not None:
                 second_id, gap = found
@@ -188,15 +201,15 @@ def _neighbour_in_period(
     *,
     forward: bool,
     by_sev: bool,
-    lag: timedelta,
+    walk: tuple[ColumnElement[float], ColumnElement[float]],
 ) -> tuple[int, float | None] | None:
     """The incident of the period next to `row` (after it when `forward`, else before
     it) in its service's (or severity's) order, when the stored facts do not already
     pair them: (the id of the later of the two, their gap in seconds or None)."""
     i = incidents
-    # Bounds on the walk: an incident of the period starts before `until`, and no
-    # earlier than the longest lag before `since`.
-    until, floor = SQLITE.at(selection.until), SQLITE.at(selection.since - lag)
+    # Bounds on the walk: an incident of the period starts no earlier than the longest
+    # lag before `since`, and before `until` (with the margin).
+    floor, until = walk
     same = [i.c.drill == selection.drill, i.c.service_id == row.service_id]
     if by_sev:
         same.append(i.c.severity == row.severity)

@@ -103,6 +103,10 @@ class Dialect:
         span = instant(later) - instant(earlier)
         return span * self.seconds_per_unit if self.sqlite else span
 
+    def not_negative(self, value: ColumnElement[float]) -> ColumnElement[float]:
+        """max(value, 0) for each row."""
+        return func.max(value, 0) if self.sqlite else func.greatest(value, 0)
+
     def within_before(self, moment: Any, reference: Any, span: timedelta) -> ColumnElement[bool]:
         """reference - span <= moment <= reference, in the form each database's index
         on `moment` serves (julianday() on SQLite, the plain column on PostgreSQL)."""

@@ -111,7 +111,8 @@ def tally_groups(
             or_(acknowledged.is_not(None), dialect.at(now) - triggered > target)
         ),
         # The current phase's stretch, for the groups of statuses still counting time.
-        "ongoing": func.sum(dialect.at(now) - instant(i.c.phase_since)),
+        # (never negative: a write may commit a phase_since just after this report's now)
+        "ongoing": func.sum(dialect.not_negative(dialect.at(now) - instant(i.c.phase_since))),
         **{
             f"stored_{phase.value}": func.sum(i.c[column])
             for phase, column in PHASE_COLUMNS.items()
@@ -196,7 +197,7 @@ def _improving(
             i.c.service_id,
             i.c.severity,
             func.count(),
-            func.sum(dialect.at(now) - instant(i.c.phase_since)),
+            func.sum(dialect.not_negative(dialect.at(now) - instant(i.c.phase_since))),
         )
         .select_from(Postmortem)
         .join(i, i.c.id == Postmortem.incident_id)

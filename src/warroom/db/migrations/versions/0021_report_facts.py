@@ -8,9 +8,10 @@ Create Date: 2026-11-27
 Each incident keeps how long it spent in each lifecycle phase (warroom.incidents.
 phase_time) and, on SQLite, facts about its neighbours (warroom.reports.facts): the
 previous incident of its service and of its service's severity, and whether it repeats
-an earlier one. Existing incidents get both computed here. The report's covering index
-on SQLite grows by the new columns, so the report still never reads the table; one more
-index finds the longest detection lag at once (gaps.py bounds its corrections by it).
+an earlier one. Existing incidents get both computed here. On SQLite a new covering index
+holds every value the report's grouped scan reads, in its group order, so the report
+still never reads the table; one more finds the longest detection lag at once (gaps.py
+bounds its corrections by it).
 """
 
 from collections.abc import Sequence
@@ -32,15 +33,8 @@ PHASE_COLUMNS = (
     "improvement_seconds",
 )
 
-# Migration 0017's covering index for the report, replaced by one grouped by status too
-# (the report counts statuses and sums the time of the current phase per group) that
-# holds the new columns; severity sequences seek 0017's by_service index instead.
-INDEX_0017 = "ix_incidents_report_by_severity"
-COLUMNS_0017 = (
-    "drill, service_id, severity, julianday(started_at), julianday(triggered_at), id, "
-    "julianday(detected_at), julianday(acknowledged_at), julianday(resolved_at), "
-    "response_target_minutes, status, dedup_key"
-)
+# 0017's ix_incidents_report_by_severity stays: it orders each service's incidents of one
+# severity (facts.py and gaps.py seek it); the grouped scan moves to the index below.
 SQLITE_REPORT_INDEXES = {
     # Every value the report's grouped scan reads (tally.py), in its group order.
     "ix_incidents_report_tally": (
@@ -85,7 +79,6 @@ def upgrade() -> None:
     rebuild_phase_time(bind)
     if bind.dialect.name == "sqlite":
         rebuild_facts(bind)
-        op.execute(f"DROP INDEX IF EXISTS {INDEX_0017}")
         for name, columns in SQLITE_REPORT_INDEXES.items():
             op.execute(f"CREATE INDEX {name} ON incidents ({columns})")
 
@@ -94,7 +87,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in SQLITE_REPORT_INDEXES:
             op.execute(f"DROP INDEX IF EXISTS {name}")
-        op.execute(f"CREATE INDEX {INDEX_0017} ON incidents ({COLUMNS_0017})")
     for name in (
         "is_repeat",
         "gap_after_previous_of_severity_seconds",
