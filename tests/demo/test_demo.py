@@ -101,6 +101,30 @@ def test_its_figures_read_like_a_real_team(demo_db: Database) -> None:
     assert set(report.by_team) == {"Payments", "Platform", "Discovery", "Data"}
 
 
+def test_its_history_happened_in_order(demo_db: Database) -> None:
+    # Loaded through the real actions, in the order things happened: nothing is dated
+    # after now, and the time by phase adds up to each incident's lifetime (trigger to
+    # close, or to now) — events run out of order would count stretches twice.
+    with demo_db.read() as session:
+        latest = session.scalar(select(func.max(TimelineEvent.at)))
+        report = incident_report(
+            session,
+            where=ReportFilter(since=NOW - timedelta(days=91), until=NOW + timedelta(minutes=1)),
+            now=NOW,
+        )
+        lifetimes = [
+            ((closed or NOW) - triggered).total_seconds() / 60
+            for triggered, closed in session.execute(
+                select(Incident.triggered_at, Incident.closed_at).where(Incident.drill.is_(False))
+            )
+        ]
+    assert latest is not None
+    assert latest <= NOW
+    phases = sum(minutes or 0.0 for minutes in report.minutes_by_phase.values())
+    assert phases == pytest.approx(sum(lifetimes) / len(lifetimes), rel=1e-6)
+    assert min(m or 0.0 for m in report.minutes_by_phase.values()) >= 0
+
+
 def test_the_first_engine_run_pages_nobody(demo_db: Database) -> None:
     with demo_db.read() as session:
         pages_before = session.scalar(select(func.count(Page.id)))

@@ -6,6 +6,7 @@ The engine is not run over the past: where it would have paged people, the pages
 would have sent are written as sent (rows and timeline events), which is what the
 on-call load report counts."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -214,9 +215,14 @@ def _incident(session: Session, plan: demo.IncidentPlan, *, now: datetime) -> No
     if plan.resolve_minutes is None:
         return
     resolved = _at(plan, plan.resolve_minutes)
+    # What follows the resolution, run in the order it happened (phase times and the
+    # closing rules follow the order of the actions, as they do in real life).
+    later: list[Later] = []
     if plan.severity in (Severity.SEV1, Severity.SEV2):
-        _postmortem(session, incident.id, plan, resolved=resolved, now=now)
-    _review_runbook(session, incident.id, plan, resolved=resolved, now=now)
+        later += _postmortem(session, incident.id, plan, resolved=resolved, now=now)
+    later += _review_runbook(session, incident.id, plan, resolved=resolved, now=now)
+    for _, act in sorted(later, key=lambda timed: timed[0]):
+        act()
 
 
 def _pages(session: Session, incident: Incident, plan: demo.IncidentPlan) -> None:
@@ -288,6 +294,9 @@ def _step(session: Session, incident_id: int, plan: demo.IncidentPlan, step: dem
             incidents.do_resolve(session, **common)
 
 
+Later = tuple[datetime, Callable[[], object]]
+
+
 def _postmortem(
     session: Session,
     incident_id: int,
@@ -295,70 +304,80 @@ def _postmortem(
     *,
     resolved: datetime,
     now: datetime,
-) -> None:
+) -> list[Later]:
     started = resolved + timedelta(hours=20)
     if started > now:
-        return
+        return []
     lead = plan.team.lead
-    postmortems.do_start_postmortem(session, incident_id=incident_id, actor=lead, now=started)
     meeting = (resolved + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
-    postmortems.do_schedule_meeting(
-        session, incident_id=incident_id, meeting_at=meeting, actor=lead, now=started
-    )
-    postmortems.do_set_reviewers(
-        session,
-        incident_id=incident_id,
-        reviewers=[plan.primary, demo.DIRECTOR],
-        actor=lead,
-        now=started,
-    )
-    items = [
-        do_add_action_item(
+    publish = meeting + timedelta(hours=3)
+    items: list[ActionItem] = []
+
+    def write_up() -> None:
+        postmortems.do_start_postmortem(session, incident_id=incident_id, actor=lead, now=started)
+        postmortems.do_schedule_meeting(
+            session, incident_id=incident_id, meeting_at=meeting, actor=lead, now=started
+        )
+        postmortems.do_set_reviewers(
             session,
             incident_id=incident_id,
+            reviewers=[plan.primary, demo.DIRECTOR],
             actor=lead,
             now=started,
-            title=f"Alert earlier on {plan.problem.title.lower()}",
-            owner=plan.primary,
-            due_on=(resolved + timedelta(days=14)).date(),
-            priority=ActionItemPriority.HIGH,
-            tracker_url=f"https://tracker.example.com/{plan.service.name.upper()}-{incident_id}",
-        ),
-        do_add_action_item(
-            session,
-            incident_id=incident_id,
-            actor=lead,
-            now=started,
-            title="Add the fix to the runbook's resolution steps",
-            owner=plan.secondary,
-            due_on=(resolved + timedelta(days=21)).date(),
-            priority=ActionItemPriority.MEDIUM,
-        ),
-    ]
+        )
+        items.append(
+            do_add_action_item(
+                session,
+                incident_id=incident_id,
+                actor=lead,
+                now=started,
+                title=f"Alert earlier on {plan.problem.title.lower()}",
+                owner=plan.primary,
+                due_on=(resolved + timedelta(days=14)).date(),
+                priority=ActionItemPriority.HIGH,
+                tracker_url=f"https://tracker.example.com/{plan.service.name.upper()}-{incident_id}",
+            )
+        )
+        items.append(
+            do_add_action_item(
+                session,
+                incident_id=incident_id,
+                actor=lead,
+                now=started,
+                title="Add the fix to the runbook's resolution steps",
+                owner=plan.secondary,
+                due_on=(resolved + timedelta(days=21)).date(),
+                priority=ActionItemPriority.MEDIUM,
+            )
+        )
+
+    def move(status: PostmortemStatus, at: datetime) -> Later:
+        return at, lambda: postmortems.do_move_postmortem(
+            session, incident_id=incident_id, status=status, actor=lead, now=at
+        )
+
+    def finish(n: int, at: datetime) -> Later:
+        def done() -> None:
+            item = items[n]
+            owner = item.owner.handle if item.owner else lead
+            finish_action_item(session, item=item, actor=owner, now=at)
+
+        return at, done
+
+    steps: list[Later] = [(started, write_up)]
     # The last fortnight's postmortems are still being written or reviewed.
     if resolved > now - timedelta(days=14):
         if resolved < now - timedelta(days=7):
-            postmortems.do_move_postmortem(
-                session,
-                incident_id=incident_id,
-                status=PostmortemStatus.IN_REVIEW,
-                actor=lead,
-                now=meeting - timedelta(hours=1),
-            )
-        return
-    publish = meeting + timedelta(hours=3)
-    for status in (PostmortemStatus.IN_REVIEW, PostmortemStatus.PUBLISHED):
-        postmortems.do_move_postmortem(
-            session, incident_id=incident_id, status=status, actor=lead, now=publish
-        )
+            steps.append(move(PostmortemStatus.IN_REVIEW, meeting - timedelta(hours=1)))
+        return steps
+    steps += [move(PostmortemStatus.IN_REVIEW, publish), move(PostmortemStatus.PUBLISHED, publish)]
     # Older follow-ups are done; the most recent quarter's last weeks still have work open
     # (and a couple overdue), which is what the action-item list should show.
-    for item in items:
-        done = publish + timedelta(days=9 if item.priority is ActionItemPriority.HIGH else 16)
+    for n, days in enumerate((9, 16)):  # high priority first
+        done = publish + timedelta(days=days)
         if done < now - timedelta(days=12):
-            finish_action_item(
-                session, item=item, actor=item.owner.handle if item.owner else lead, now=done
-            )
+            steps.append(finish(n, done))
+    return steps
 
 
 def _review_runbook(
@@ -368,22 +387,26 @@ def _review_runbook(
     *,
     resolved: datetime,
     now: datetime,
-) -> None:
+) -> list[Later]:
     """Most teams review the runbook within two days; the newest incidents' reviews are
     still open."""
     reviewed = resolved + timedelta(days=2)
     if reviewed > now - timedelta(days=5):
-        return
-    service = session.scalars(select(Service).where(Service.name == plan.service.name)).one()
-    do_review_runbook(session, service=service, actor=plan.primary, now=reviewed)
-    incident = session.get(Incident, incident_id)
-    if (
-        incident is not None
-        and incident.status is Status.RESOLVED
-        and plan.severity in (Severity.SEV3, Severity.SEV4)
-    ):
-        # Small incidents get no postmortem: closed once the runbook is reviewed.
-        incidents.do_close(session, incident_id=incident_id, actor=plan.primary, now=reviewed)
+        return []
+
+    def review() -> None:
+        service = session.scalars(select(Service).where(Service.name == plan.service.name)).one()
+        do_review_runbook(session, service=service, actor=plan.primary, now=reviewed)
+        incident = session.get(Incident, incident_id)
+        if (
+            incident is not None
+            and incident.status is Status.RESOLVED
+            and plan.severity in (Severity.SEV3, Severity.SEV4)
+        ):
+            # Small incidents get no postmortem: closed once the runbook is reviewed.
+            incidents.do_close(session, incident_id=incident_id, actor=plan.primary, now=reviewed)
+
+    return [(reviewed, review)]
 
 
 def _drill(session: Session, *, now: datetime) -> None:
