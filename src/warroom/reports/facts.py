@@ -11,8 +11,8 @@ boundaries make. For repeats, each incident keeps whether it repeats an earlier 
 
 Only SQLite keeps these. Its writes are serialised (BEGIN IMMEDIATE), so the neighbour a
 fact names is always the one committed; PostgreSQL has concurrent writers, two of which
-could each insert an incident unseen by the other, and it pairs incidents with window
-functions fast enough at report time (gaps.py).
+could each insert an incident unseen by the other; it pairs incidents with window
+functions at report time instead (gaps.py).
 
 Three things change the facts, and each calls refresh_facts: an incident is declared
 (its start may lie before others' starts), resolved or reopened (its resolution moves),
