@@ -325,31 +325,26 @@ def _postmortem(
             actor=lead,
             now=started,
         )
-        items.append(
-            do_add_action_item(
-                session,
-                incident_id=incident_id,
-                actor=lead,
-                now=started,
-                title=f"Alert earlier on {plan.problem.title.lower()}",
-                owner=plan.primary,
-                due_on=(resolved + timedelta(days=14)).date(),
-                priority=ActionItemPriority.HIGH,
-                tracker_url=f"https://tracker.example.com/{plan.service.name.upper()}-{incident_id}",
-            )
+        tracker = f"https://tracker.example.com/{plan.service.name.upper()}-{incident_id}"
+        # High priority first: finish() counts on that order.
+        follow_ups = (
+            (f"Alert earlier on {plan.problem.title.lower()}", plan.primary, 14, tracker, "high"),
+            ("Add the fix to the runbook's resolution steps", plan.secondary, 21, None, "medium"),
         )
-        items.append(
-            do_add_action_item(
-                session,
-                incident_id=incident_id,
-                actor=lead,
-                now=started,
-                title="Add the fix to the runbook's resolution steps",
-                owner=plan.secondary,
-                due_on=(resolved + timedelta(days=21)).date(),
-                priority=ActionItemPriority.MEDIUM,
+        for title, owner, days, url, priority in follow_ups:
+            items.append(
+                do_add_action_item(
+                    session,
+                    incident_id=incident_id,
+                    actor=lead,
+                    now=started,
+                    title=title,
+                    owner=owner,
+                    due_on=(resolved + timedelta(days=days)).date(),
+                    priority=ActionItemPriority(priority),
+                    tracker_url=url,
+                )
             )
-        )
 
     def move(status: PostmortemStatus, at: datetime) -> Later:
         return at, lambda: postmortems.do_move_postmortem(
@@ -373,7 +368,7 @@ def _postmortem(
     steps += [move(PostmortemStatus.IN_REVIEW, publish), move(PostmortemStatus.PUBLISHED, publish)]
     # Older follow-ups are done; the most recent quarter's last weeks still have work open
     # (and a couple overdue), which is what the action-item list should show.
-    for n, days in enumerate((9, 16)):  # high priority first
+    for n, days in enumerate((9, 16)):  # the high-priority item is done sooner
         done = publish + timedelta(days=days)
         if done < now - timedelta(days=12):
             steps.append(finish(n, done))

@@ -209,17 +209,18 @@ def select_incidents(
         # julianday() on a long SQLite period, as the report indexes hold it; the column
         # itself otherwise, as the (drill, triggered_at) index holds it.
         value = instant(moment) if wide else moment
-        conditions = [value.is_not(None)]
+        conditions = []
         if checks_since:
             conditions.append(value >= (dialect.at(since) if wide else dialect.param(since)))
         if checks_until:
             conditions.append(value < (dialect.at(until) if wide else dialect.param(until)))
-        return and_(*conditions)
+        # A bound is false for NULL already; without one, only NULL is outside.
+        return and_(*conditions) if conditions else value.is_not(None)
 
+    bounded = checks_since or checks_until
     conditions = [i.c.drill == drill]
-    if checks_since or checks_until:
+    if bounded:
         conditions.append(in_period(i.c.triggered_at))
     if scope.service_ids is not None:
         conditions.append(i.c.service_id.in_(scope.service_ids))
-    bounded = checks_since or checks_until
     return Selection(and_(*conditions), in_period, bounded, since, until, drill, scope)

@@ -8,15 +8,15 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from warroom.domain.action_items import FINISHED
 from warroom.domain.lifecycle import Phase, Status, phase_of
 from warroom.domain.postmortem import PostmortemStatus
+from warroom.incidents.models import Incident
 from warroom.incidents.phase_time import PHASE_COLUMNS
-from warroom.postmortems.models import ActionItem, Postmortem
+from warroom.postmortems.models import Postmortem
 from warroom.reports.facts import keeps_facts, repeats_earlier
 from warroom.reports.sql import TOLERANCE_SECONDS, Dialect, Selection, incidents, instant
 
@@ -64,10 +64,6 @@ class Tally:
 
 _SUMMED = tuple(f.name for f in fields(Tally) if f.name not in {"by_status", "phase_seconds"})
 
-# Each phase's stored seconds (PHASE_COLUMNS, kept up to phase_since). An incident is in
-# the phase of its status now; a resolved one is in improvement instead of analysis when
-# its postmortem is published and an action item is still open (_improving counts those).
-
 
 def _total(value: Any) -> float:
     # A SUM over no rows is NULL.
@@ -110,9 +106,11 @@ def tally_groups(
         "target_decided": _count_if(
             or_(acknowledged.is_not(None), dialect.at(now) - triggered > target)
         ),
-        # The current phase's stretch, for the groups of statuses still counting time.
-        # (never negative: a write may commit a phase_since just after this report's now)
-        "ongoing": func.sum(dialect.not_negative(dialect.at(now) - instant(i.c.phase_since))),
+        # Time by phase: each phase's stored seconds (PHASE_COLUMNS, kept up to
+        # phase_since), and the current phase's stretch, for the groups of statuses still
+        # counting time; a resolved incident is in improvement instead of analysis when
+        # its postmortem is published and an item is open (_improving moves those).
+        "ongoing": func.sum(_running(dialect, now)),
         **{
             f"stored_{phase.value}": func.sum(i.c[column])
             for phase, column in PHASE_COLUMNS.items()
@@ -181,23 +179,24 @@ def tally_groups(
     return groups
 
 
+def _running(dialect: Dialect, now: datetime) -> ColumnElement[float]:
+    """How long each incident has been in its current phase, in the database's unit."""
+    # Never negative: a write may commit a phase_since just after this report's now.
+    return dialect.not_negative(dialect.at(now) - instant(incidents.c.phase_since))
+
+
 def _improving(
     session: Session, dialect: Dialect, selection: Selection, *, now: datetime
 ) -> dict[GroupKey, tuple[int, float]]:
     """Per group, the resolved incidents in improvement and their time in it so far (in
     the database's unit): found from the published postmortems, which are few."""
     i = incidents
-    open_items = (
-        select(literal(1))
-        .where(ActionItem.incident_id == i.c.id, ActionItem.status.not_in(FINISHED))
-        .exists()
-    )
     query = (
         select(
             i.c.service_id,
             i.c.severity,
             func.count(),
-            func.sum(dialect.not_negative(dialect.at(now) - instant(i.c.phase_since))),
+            func.sum(_running(dialect, now)),
         )
         .select_from(Postmortem)
         .join(i, i.c.id == Postmortem.incident_id)
@@ -205,7 +204,7 @@ def _improving(
             Postmortem.status == PostmortemStatus.PUBLISHED,
             i.c.status == Status.RESOLVED,
             selection.where,
-            open_items,
+            Incident.has_open_action_items.expression,  # the model's own definition
         )
         .group_by(i.c.service_id, i.c.severity)
     )
